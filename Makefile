@@ -1,0 +1,36 @@
+# The same commands run locally and in CI. Each target installs what it needs first.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+EXTRAS := dev,explore
+
+.PHONY: install demo test lint eval lock clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		-c constraints.txt -e '.[$(EXTRAS)]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/agencywatch demo
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check flows extractors store tests
+	$(BIN)/mypy
+
+eval: install
+	$(BIN)/python -m extractors.evaluate
+
+# Re-pin every dependency to what is installed now; read the diff before committing it.
+lock: install
+	$(BIN)/python -m pip freeze --exclude-editable --exclude agencywatch > constraints.txt
+
+clean:
+	rm -rf $(VENV) .prefect .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,83 @@
+"""The records extractors produce: plain, frozen values with no I/O attached.
+
+`PageExtraction.to_json()` is the `agencywatch extract` shape fixed by the contract; every list
+is always present. Optional keys added beyond the contract (`title`, `sections`) are additive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+JSON = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class NewsItem:
+    title: str
+    date: str | None = None  # ISO 8601 at the precision the page gives
+    summary: str | None = None
+    url: str | None = None  # absolute
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    title: str
+    start_date: str | None = None
+    end_date: str | None = None
+    organiser: str | None = None
+    location: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GoodPractice:
+    title: str
+    summary: str | None = None
+    resources_needed: str | None = None
+    evidence_of_success: str | None = None
+    potential_for_learning: str | None = None
+    main_institution: str | None = None
+    country: str | None = None
+    start_date: str | None = None
+    end_date: str | None = None  # None for "Ongoing" or an empty field
+    url: str | None = None
+    # every headed section of the page, by its heading as written (the three above included)
+    sections: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    value: float  # scaled to units: "€73.3 million" -> 73300000
+    unit: str  # ISO 4217 code, "%", "km2", or the counted noun as written ("inhabitants")
+    text: str  # the matched text as it stands on the page
+    context: str  # the sentence it came from, whitespace-normalised
+
+
+@dataclass(frozen=True, slots=True)
+class PageExtraction:
+    url: str
+    kind: str  # the kind asked for, or for "auto" the kinds found joined by "+" ("events+news_list")
+    title: str | None = None
+    news: tuple[NewsItem, ...] = ()
+    events: tuple[Event, ...] = ()
+    good_practices: tuple[GoodPractice, ...] = ()
+    figures: tuple[Figure, ...] = ()
+    text: str = ""
+
+    def to_json(self) -> JSON:
+        return {
+            "url": self.url,
+            "kind": self.kind,
+            "title": self.title,
+            "news": [asdict(n) for n in self.news],
+            "events": [asdict(e) for e in self.events],
+            "good_practices": [asdict(g) for g in self.good_practices],
+            "figures": [_figure_json(f) for f in self.figures],
+            "text": self.text,
+        }
+
+
+def _figure_json(f: Figure) -> JSON:
+    value: float | int = int(f.value) if float(f.value).is_integer() else f.value
+    return {"value": value, "unit": f.unit, "text": f.text, "context": f.context}

@@ -1,0 +1,1 @@
+"""Prefect orchestration, fetching, configuration and the command line."""

@@ -1,0 +1,158 @@
+"""The `agencywatch` command: a thin layer over the library.
+
+Library errors become one clear line on stderr and an exit code: 2 for bad input (config,
+database path, unknown run, unreadable page), 1 when a crawl could fetch nothing at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from extractors.errors import AgencywatchError
+from flows.settings import Settings, prepare_prefect
+
+EPILOG = {
+    "crawl": "example: agencywatch crawl --sources sources.toml --db agencywatch.db",
+    "report": "example: agencywatch report --run latest --format html --output report.html",
+    "extract": "example: agencywatch extract page.html --url https://www.klaster.lt/en/",
+    "demo": "example: agencywatch demo",
+    "validate": "example: agencywatch sources validate --sources sources.toml",
+}
+
+
+def build_parser(settings: Settings) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="agencywatch",
+        description="Watch agency and programme websites: crawl, extract, store, report changes.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("crawl", help="run the crawl flow once", epilog=EPILOG["crawl"])
+    p.add_argument("--sources", default=settings.sources, help="sources file (sources.toml)")
+    p.add_argument("--db", default=settings.db, help="SQLite store (agencywatch.db)")
+    p.add_argument("--source", action="append", dest="only", metavar="NAME",
+                   help="crawl only this source (repeatable)")
+    p.set_defaults(func=cmd_crawl)
+
+    p = sub.add_parser("report", help="the change report of one run", epilog=EPILOG["report"])
+    p.add_argument("--db", default=settings.db, help="SQLite store")
+    p.add_argument("--run", default="latest", help="run number or 'latest'")
+    p.add_argument("--format", choices=("md", "html", "json"), default="md")
+    p.add_argument("--output", help="write to this file instead of stdout")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("extract", help="extract one page and print its records as JSON",
+                       epilog=EPILOG["extract"])
+    p.add_argument("target", metavar="FILE_OR_URL")
+    p.add_argument("--url", help="the page's URL, to resolve links (for a file)")
+    p.add_argument("--kind", default="auto",
+                   choices=("auto", "news_list", "events", "good_practice", "article"))
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("demo", help="crawl the bundled fixture site twice and report changes",
+                       epilog=EPILOG["demo"])
+    p.add_argument("--db", help="keep the demo database here (default: a temporary folder)")
+    p.add_argument("--format", choices=("md", "html", "json"), default="md")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("sources", help="work with sources files")
+    ssub = p.add_subparsers(dest="sources_command", required=True, metavar="ACTION")
+    v = ssub.add_parser("validate", help="check a sources file", epilog=EPILOG["validate"])
+    v.add_argument("--sources", default=settings.sources, help="sources file")
+    v.set_defaults(func=cmd_validate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    settings = Settings()
+    args = build_parser(settings).parse_args(argv)
+    try:
+        return int(args.func(args, settings))
+    except AgencywatchError as exc:
+        print(f"agencywatch: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("agencywatch: interrupted", file=sys.stderr)
+        return 130
+
+
+def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    from flows.config import load_sources
+
+    sources = load_sources(args.sources)
+    print(f"{args.sources}: {len(sources)} sources, all valid")
+    return 0
+
+
+def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
+    from flows.config import load_sources
+    from store.db import crawl_lock, open_db
+
+    sources = load_sources(args.sources)  # bad config: exit 2 before any database is touched
+    from flows.pipeline import select_sources
+
+    select_sources(sources, args.only)
+    open_db(args.db).close()
+    with crawl_lock(args.db, wait_s=settings.lock_wait_s):
+        pass  # fail fast, before Prefect starts, when another crawl holds the store
+    prepare_prefect(settings)
+    from flows.pipeline import run_crawl
+
+    outcome = run_crawl(str(args.sources), str(args.db), args.only, settings.user_agent,
+                        settings.lock_wait_s)
+    for failure in outcome.report["failures"]:
+        print(f"failed: {failure['error']}", file=sys.stderr)
+    print(outcome.summary)
+    return 1 if outcome.nothing_fetched else 0
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from store.db import open_db
+    from store.report import render, report_data
+
+    db = open_db(args.db, create=False)
+    text = render(report_data(db, args.run), args.format)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
+    from extractors.core import extract
+
+    target: str = args.target
+    if target.startswith(("http://", "https://")):
+        body, url = _download(target, settings)
+    else:
+        try:
+            body = Path(target).read_bytes()
+        except OSError as exc:
+            print(f"agencywatch: {target}: cannot read: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        url = args.url or Path(target).resolve().as_uri()
+    result = extract(body, url, kind=args.kind)
+    print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _download(url: str, settings: Settings) -> tuple[bytes, str]:
+    from flows.errors import FetchError
+    from flows.http import Fetcher, FetchPolicy
+
+    result = Fetcher(FetchPolicy(user_agent=settings.user_agent)).fetch(url)
+    if result.error or result.body is None:
+        raise FetchError(result.error or f"{url}: no body")
+    return result.body, result.final_url or url
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    prepare_prefect(settings)
+    from flows.demo import run_demo
+
+    return run_demo(db_path=args.db, fmt=args.format, settings=settings)

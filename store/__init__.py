@@ -1,0 +1,1 @@
+"""The SQLite store: schema, writes, item history, change detection and reports."""

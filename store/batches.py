@@ -1,0 +1,66 @@
+"""What a crawl batch hands to the store: plain values, so the store never imports the fetcher."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from extractors.records import PageExtraction
+
+# fetch outcomes; only 'changed' pages are (re)extracted and can add, update or remove items
+CHANGED, UNCHANGED, NOT_MODIFIED, NOT_HTML, FAILED = (
+    "changed",
+    "unchanged",
+    "not_modified",
+    "not_html",
+    "failed",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    name: str
+    url: str
+    kind: str
+    config: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PageRecord:
+    url: str  # normalised URL asked for
+    outcome: str  # one of the outcomes above
+    fetched_at: str
+    role: str = "listing"  # 'listing' (a source's start or pagination page) or 'detail'
+    final_url: str | None = None
+    status: int | None = None
+    error: str | None = None  # one line naming the URL
+    body: bytes | None = None  # raw body, for 'changed' pages
+    content_hash: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    bytes: int = 0
+    attempts: int = 1
+    elapsed_ms: int | None = None
+    extraction: PageExtraction | None = None
+    links: tuple[str, ...] = ()  # followed links found on the page (kept for 304 re-follows)
+    extractor_version: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceBatch:
+    source: SourceInfo
+    pages: tuple[PageRecord, ...]
+    truncated: bool = False  # max_pages cut the crawl: unread pages may hold "missing" items
+    counts: dict[str, int] = field(default_factory=dict)  # fetch counters (requests, bytes...)
+
+
+@dataclass(frozen=True, slots=True)
+class PageState:
+    """What the store remembers of a URL, for conditional GETs and re-following links."""
+
+    url: str
+    etag: str | None
+    last_modified: str | None
+    content_hash: str | None
+    size: int | None
+    links: tuple[str, ...]

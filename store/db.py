@@ -1,0 +1,88 @@
+"""Opening the store: path checks with one-line errors, WAL, migrations, and the crawl lock.
+
+The lock is an OS file lock (`<db>.lock`, flock): the kernel drops it when the holder dies, even
+under SIGKILL, so a crashed crawl never leaves the store locked, and the next crawl can tell a
+dead `running` run from a live one.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+import sqlite_utils
+
+from extractors.errors import AgencywatchError
+from store.schema import migrate
+
+
+class StoreError(AgencywatchError):
+    """The database cannot be opened or written."""
+
+
+class RunLockedError(StoreError):
+    """Another crawl holds the database."""
+
+
+def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
+    """Open (and migrate) the store, or raise `StoreError` with one line naming the path."""
+    p = Path(path)
+    _check_path(p, create=create)
+    try:
+        conn = sqlite3.connect(str(p), timeout=30, isolation_level=None)
+        db = sqlite_utils.Database(conn)
+        db.execute("PRAGMA busy_timeout = 30000")
+        if db.journal_mode != "wal":
+            db.enable_wal()
+        db.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL survives a process kill
+        db.execute("PRAGMA foreign_keys = ON")
+        migrate(db)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{p}: cannot open the database: {exc}") from exc
+    return db
+
+
+def _check_path(p: Path, *, create: bool) -> None:
+    parent = p.resolve().parent
+    if not parent.is_dir():
+        raise StoreError(f"{p}: folder {parent} does not exist")
+    if p.exists():
+        if p.is_dir():
+            raise StoreError(f"{p}: is a folder, not a database file")
+        if not os.access(p, os.R_OK | os.W_OK):
+            raise StoreError(f"{p}: database file is not writable")
+    elif not create:
+        raise StoreError(f"{p}: no such database")
+    elif not os.access(parent, os.W_OK):
+        raise StoreError(f"{p}: cannot create the database, folder {parent} is not writable")
+
+
+@contextmanager
+def crawl_lock(path: str | Path, *, wait_s: float = 5.0) -> Iterator[None]:
+    """Hold the store's crawl lock; wait up to `wait_s`, then raise `RunLockedError`."""
+    lock_path = Path(f"{path}.lock")
+    try:
+        handle: IO[str] = open(lock_path, "a+")  # noqa: SIM115 - held for the whole crawl
+    except OSError as exc:
+        raise StoreError(f"{lock_path}: cannot create the lock file: {exc}") from exc
+    deadline = time.monotonic() + wait_s
+    try:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise RunLockedError(
+                        f"{path}: another crawl is running on this database; try again when it ends"
+                    ) from None
+                time.sleep(0.2)
+        yield
+    finally:
+        handle.close()  # closing releases the flock

@@ -1,0 +1,427 @@
+"""Item history (SCD2) and change detection for one batch.
+
+Rules that keep the report honest:
+- Only pages fetched *and* re-extracted in this run ('changed' outcome) can add, update or remove
+  items. A 304, an unchanged hash, a failed fetch or a non-HTML answer touches no item.
+- An item leaves only when the page it was on was read successfully and it is no longer anywhere
+  in the batch; a page whose extraction suddenly yields nothing for a kind it used to have
+  ("layout changed?") removes nothing and is reported as an extraction failure instead.
+- Renames: an item that vanished and a new one on the same page with a near-identical title are
+  one item, updated (typo fixes, slug changes).
+The work is proportional to the pages that changed, not to the size of the store.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from typing import Any
+
+import sqlite_utils
+
+from store.batches import CHANGED, PageRecord, SourceBatch
+from store.identity import Sighting, changed_fields, norm_text, sightings_of, title_key
+
+ENTITY_TABLES = {
+    "news": "news_items",
+    "event": "events",
+    "good_practice": "good_practices",
+    "figure": "figures",
+}
+LIST_ENTITIES = ("news", "event", "good_practice")
+RENAME_MIN_RATIO = 0.8
+HEALTH_MIN_ITEMS = 2  # a page that had at least this many items of a kind and now has none
+
+
+@dataclass
+class _PageRead:
+    page: PageRecord
+    sightings: list[Sighting]
+    healthy: dict[str, bool] = field(default_factory=dict)
+
+
+def apply_sightings(
+    db: sqlite_utils.Database,
+    run_id: int,
+    source_id: int,
+    batch: SourceBatch,
+    fetch_ids: dict[str, int],
+    today: str,
+) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    reads = [_read(db, p) for p in batch.pages if p.outcome == CHANGED and p.extraction]
+    for read in reads:
+        _record_page_change(db, run_id, source_id, read, counts)
+    seen = {(s.entity, s.key) for r in reads for s in r.sightings}
+    gone_urls = {p.url: p.status for p in batch.pages if p.status in (404, 410)}
+    for read in reads:
+        _apply_page(db, run_id, source_id, read, seen, fetch_ids, batch, gone_urls, today, counts)
+    _remove_gone_details(db, run_id, source_id, gone_urls, seen, counts)
+    return dict(counts)
+
+
+def _read(db: sqlite_utils.Database, page: PageRecord) -> _PageRead:
+    assert page.extraction is not None
+    data = page.extraction.to_json()
+    read = _PageRead(page, sightings_of(data, page.url))
+    row = db.execute("SELECT item_counts FROM pages WHERE url = ?", [page.url]).fetchone()
+    before: dict[str, int] = json.loads(row[0]) if row and row[0] else {}
+    now = _count(read.sightings)
+    for entity in (*LIST_ENTITIES, "figure"):
+        lost = before.get(entity, 0) >= HEALTH_MIN_ITEMS and now.get(entity, 0) == 0
+        read.healthy[entity] = not lost and not (entity == "figure" and not data.get("text"))
+    return read
+
+
+def _count(sightings: list[Sighting]) -> dict[str, int]:
+    out: dict[str, int] = defaultdict(int)
+    for s in sightings:
+        out[s.entity] += 1
+    return dict(out)
+
+
+def unhealthy_note(read: _PageRead, before: dict[str, int]) -> str | None:
+    lost = [e for e, ok in read.healthy.items() if not ok and e in LIST_ENTITIES]
+    if not lost:
+        return None
+    detail = ", ".join(f"{e}: {before.get(e, 0)} -> 0" for e in lost)
+    return f"{read.page.url}: extraction failed: layout changed? ({detail}); nothing removed"
+
+
+def _record_page_change(
+    db: sqlite_utils.Database, run_id: int, source_id: int, read: _PageRead, counts: dict[str, int]
+) -> None:
+    from store.writer import text_hash  # late: writer imports this module
+
+    ext = read.page.extraction
+    assert ext is not None
+    row = db.execute(
+        "SELECT id, title, text, text_hash, item_counts, first_seen_run FROM pages WHERE url = ?",
+        [read.page.url],
+    ).fetchone()
+    page_id, old_title, old_text, old_hash, old_counts_raw, first_seen = row
+    old_counts = json.loads(old_counts_raw or "{}")
+    new_hash = text_hash(ext.text)
+    note = unhealthy_note(read, old_counts)
+    if note:
+        db.execute("UPDATE fetches SET error = ? WHERE run_id = ? AND url = ?",
+                   [note, run_id, read.page.url])
+    new_counts = old_counts if note else _count(read.sightings)
+    db.execute(
+        "UPDATE pages SET kind = ?, title = ?, date = ?, text = ?, text_hash = ?, item_counts = ?, "
+        "last_changed_run = CASE WHEN text_hash IS ? THEN last_changed_run ELSE ? END "
+        "WHERE id = ?",
+        [ext.kind, ext.title, getattr(ext, "date", None), ext.text, new_hash,
+         json.dumps(new_counts), new_hash, run_id, page_id],
+    )
+    if first_seen == run_id or old_hash is None or old_hash == new_hash:
+        return
+    fields: dict[str, Any] = {}
+    if norm_text(old_title) != norm_text(ext.title):
+        fields["title"] = {"old": old_title, "new": ext.title}
+    fields["text"] = {"old": old_text, "new": ext.text}
+    _insert_change(db, run_id, source_id, "page", "updated", read.page.url, read.page.url, None,
+                   ext.title or read.page.url, fields, None, 10)
+
+
+def _apply_page(
+    db: sqlite_utils.Database,
+    run_id: int,
+    source_id: int,
+    read: _PageRead,
+    seen: set[tuple[str, str]],
+    fetch_ids: dict[str, int],
+    batch: SourceBatch,
+    gone_urls: dict[str, int | None],
+    today: str,
+    counts: dict[str, int],
+) -> None:
+    page_url = read.page.url
+    fetch_id = fetch_ids.get(page_url)
+    fresh: list[Sighting] = []
+    for s in read.sightings:
+        if not read.healthy.get(s.entity, True):
+            continue
+        item = _find_item(db, source_id, s.entity, s.key)
+        if item is None:
+            fresh.append(s)
+        else:
+            _update_item(db, run_id, source_id, item, s, page_url, fetch_id, read, counts)
+    missing = [
+        it
+        for it in _items_on_page(db, source_id, page_url)
+        if (it["entity"], it["key"]) not in seen and read.healthy.get(it["entity"], True)
+    ]
+    for s, it in _pair_renames(db, fresh, missing):
+        fresh.remove(s)
+        missing.remove(it)
+        db.execute("UPDATE items SET key = ? WHERE id = ?", [s.key, it["id"]])
+        _update_item(db, run_id, source_id, it, s, page_url, fetch_id, read, counts)
+    for s in fresh:
+        _add_item(db, run_id, source_id, s, page_url, fetch_id, read, counts)
+    for it in missing:
+        reason = _removal_reason(db, it, gone_urls, batch, today)
+        _remove_item(db, run_id, source_id, it, reason, counts)
+
+
+def _find_item(
+    db: sqlite_utils.Database, source_id: int, entity: str, key: str
+) -> dict[str, Any] | None:
+    rows = list(db.query(
+        "SELECT * FROM items WHERE entity = ? AND source_id = ? AND key = ?",
+        [entity, source_id, key],
+    ))
+    return rows[0] if rows else None
+
+
+def _items_on_page(db: sqlite_utils.Database, source_id: int, page_url: str) -> list[dict[str, Any]]:
+    return list(db.query(
+        "SELECT * FROM items WHERE source_id = ? AND page_url = ? AND state = 'active'",
+        [source_id, page_url],
+    ))
+
+
+def _current_data(db: sqlite_utils.Database, item_id: int) -> dict[str, Any]:
+    row = db.execute(
+        "SELECT data FROM item_versions WHERE item_id = ? AND valid_to_run IS NULL", [item_id]
+    ).fetchone()
+    return json.loads(row[0]) if row else {}
+
+
+def _pair_renames(
+    db: sqlite_utils.Database, fresh: list[Sighting], missing: list[dict[str, Any]]
+) -> list[tuple[Sighting, dict[str, Any]]]:
+    """Pair new and vanished items of one page whose titles (or figure sentences) nearly match."""
+    scored: list[tuple[float, int, int]] = []
+    old_data = {it["id"]: _current_data(db, it["id"]) for it in missing}
+    for i, s in enumerate(fresh):
+        for j, it in enumerate(missing):
+            if it["entity"] != s.entity:
+                continue
+            ratio = _similarity(s, old_data[it["id"]])
+            if ratio >= RENAME_MIN_RATIO:
+                scored.append((ratio, i, j))
+    pairs, used_i, used_j = [], set(), set()
+    for _ratio, i, j in sorted(scored, reverse=True):
+        if i not in used_i and j not in used_j:
+            used_i.add(i)
+            used_j.add(j)
+            pairs.append((fresh[i], missing[j]))
+    return pairs
+
+
+def _similarity(s: Sighting, old: dict[str, Any]) -> float:
+    if s.entity == "figure":
+        a = title_key(str(s.data.get("context", "")).replace(str(s.data.get("text")), ""))
+        b = title_key(str(old.get("context", "")).replace(str(old.get("text")), ""))
+    else:
+        a, b = title_key(s.data.get("title")), title_key(old.get("title"))
+    return SequenceMatcher(None, a, b).ratio() if a and b else 0.0
+
+
+def _add_item(
+    db: sqlite_utils.Database,
+    run_id: int,
+    source_id: int,
+    s: Sighting,
+    page_url: str,
+    fetch_id: int | None,
+    read: _PageRead,
+    counts: dict[str, int],
+) -> None:
+    db.execute(
+        "INSERT INTO items (entity, source_id, key, page_url, state, first_seen_run, "
+        "last_seen_run, content_hash) VALUES (?, ?, ?, ?, 'active', ?, ?, ?)",
+        [s.entity, source_id, s.key, page_url, run_id, run_id, s.content_hash],
+    )
+    item_id = int(db.execute("SELECT last_insert_rowid()").fetchone()[0])
+    _new_version(db, run_id, item_id, s, page_url, fetch_id, read)
+    _write_typed(db, item_id, source_id, s.entity, s.data, page_url, "active")
+    importance = 90 if s.entity == "event" else 30 if s.entity == "figure" else 50
+    _insert_change(db, run_id, source_id, s.entity, "added", s.key, s.url or page_url, item_id,
+                   s.title, {}, None, importance)
+    counts["items_added"] += 1
+
+
+def _update_item(
+    db: sqlite_utils.Database,
+    run_id: int,
+    source_id: int,
+    item: dict[str, Any],
+    s: Sighting,
+    page_url: str,
+    fetch_id: int | None,
+    read: _PageRead,
+    counts: dict[str, int],
+) -> None:
+    reappeared = item["state"] == "removed"
+    same = item["content_hash"] == s.content_hash
+    db.execute(
+        "UPDATE items SET last_seen_run = ?, page_url = ?, state = 'active', removed_run = NULL, "
+        "removed_reason = NULL, content_hash = ? WHERE id = ?",
+        [run_id, page_url, s.content_hash, item["id"]],
+    )
+    if same and not reappeared:
+        return
+    fields = {} if same else changed_fields(s.entity, _current_data(db, item["id"]), s.data)
+    _new_version(db, run_id, item["id"], s, page_url, fetch_id, read)
+    _write_typed(db, item["id"], source_id, s.entity, s.data, page_url, "active")
+    change = "reappeared" if reappeared else "updated"
+    _insert_change(db, run_id, source_id, s.entity, change, s.key, s.url or page_url, item["id"],
+                   s.title, fields, None, _importance(s.entity, change, fields))
+    counts["items_added" if reappeared else "items_updated"] += 1
+
+
+def _importance(entity: str, change: str, fields: dict[str, Any]) -> int:
+    if entity == "event":
+        return 90 if change != "updated" else 80 if {"start_date", "end_date"} & fields.keys() else 45
+    if entity == "figure":
+        return 70 if change == "updated" else 30
+    if {"date", "start_date", "end_date"} & fields.keys():
+        return 60
+    return 50 if change != "updated" else 20
+
+
+def _new_version(
+    db: sqlite_utils.Database,
+    run_id: int,
+    item_id: int,
+    s: Sighting,
+    page_url: str,
+    fetch_id: int | None,
+    read: _PageRead,
+) -> None:
+    db.execute(
+        "UPDATE item_versions SET valid_to_run = ? WHERE item_id = ? AND valid_to_run IS NULL",
+        [run_id, item_id],
+    )
+    db.execute(
+        "INSERT INTO item_versions (item_id, valid_from_run, content_hash, data, fetch_id, "
+        "page_url, extractor_version) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [item_id, run_id, s.content_hash, json.dumps(s.data, ensure_ascii=False), fetch_id,
+         page_url, read.page.extractor_version],
+    )
+
+
+def _write_typed(
+    db: sqlite_utils.Database,
+    item_id: int,
+    source_id: int,
+    entity: str,
+    data: dict[str, Any],
+    page_url: str,
+    state: str,
+) -> None:
+    row = {k: v for k, v in data.items()}
+    if "sections" in row:
+        row["sections"] = json.dumps(row["sections"] or {}, ensure_ascii=False)
+    row.update(item_id=item_id, source_id=source_id, page_url=page_url, state=state)
+    columns = [c for c in _columns(ENTITY_TABLES[entity]) if c in row]
+    db.execute(
+        f"INSERT OR REPLACE INTO [{ENTITY_TABLES[entity]}] ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})",
+        [row[c] for c in columns],
+    )
+
+
+def _columns(table: str) -> list[str]:
+    from store.schema import column_names
+
+    return column_names(table)
+
+
+def _removal_reason(
+    db: sqlite_utils.Database,
+    item: dict[str, Any],
+    gone_urls: dict[str, int | None],
+    batch: SourceBatch,
+    today: str,
+) -> str:
+    data = _current_data(db, item["id"])
+    url = data.get("url")
+    if url and url in gone_urls:
+        return f"detail page gone ({gone_urls[url]})"
+    if item["entity"] == "event":
+        last_day = data.get("end_date") or data.get("start_date")
+        if last_day and str(last_day)[:10] < today:
+            return "event is past"
+    if item["entity"] == "figure":
+        return "no longer on the page"
+    if batch.truncated:
+        return "moved to a later page (beyond max_pages, not read this run)"
+    return "dropped from listing"
+
+
+def _remove_item(
+    db: sqlite_utils.Database,
+    run_id: int,
+    source_id: int,
+    item: dict[str, Any],
+    reason: str,
+    counts: dict[str, int],
+) -> None:
+    db.execute(
+        "UPDATE items SET state = 'removed', removed_run = ?, removed_reason = ? WHERE id = ?",
+        [run_id, reason, item["id"]],
+    )
+    db.execute(
+        "UPDATE item_versions SET valid_to_run = ? WHERE item_id = ? AND valid_to_run IS NULL",
+        [run_id, item["id"]],
+    )
+    db.execute(f"UPDATE [{ENTITY_TABLES[item['entity']]}] SET state = 'removed' WHERE item_id = ?",
+               [item["id"]])
+    data = _current_data_any(db, item["id"])
+    title = str(data.get("title") or data.get("text") or item["key"])
+    importance = 90 if item["entity"] == "event" else 30 if item["entity"] == "figure" else 60
+    _insert_change(db, run_id, source_id, item["entity"], "removed", item["key"],
+                   data.get("url") or item["page_url"], item["id"], title, {}, reason, importance)
+    counts["items_removed"] += 1
+
+
+def _current_data_any(db: sqlite_utils.Database, item_id: int) -> dict[str, Any]:
+    row = db.execute(
+        "SELECT data FROM item_versions WHERE item_id = ? ORDER BY id DESC LIMIT 1", [item_id]
+    ).fetchone()
+    return json.loads(row[0]) if row else {}
+
+
+def _remove_gone_details(
+    db: sqlite_utils.Database,
+    run_id: int,
+    source_id: int,
+    gone_urls: dict[str, int | None],
+    seen: set[tuple[str, str]],
+    counts: dict[str, int],
+) -> None:
+    """Items whose own detail page answered 404/410 leave even if their listing was not re-read."""
+    for url, status in gone_urls.items():
+        for item in db.query(
+            "SELECT * FROM items WHERE source_id = ? AND key = ? AND state = 'active'",
+            [source_id, url],
+        ):
+            if (item["entity"], item["key"]) not in seen:
+                _remove_item(db, run_id, source_id, item, f"detail page gone ({status})", counts)
+
+
+def _insert_change(
+    db: sqlite_utils.Database,
+    run_id: int,
+    source_id: int,
+    entity: str,
+    change: str,
+    key: str,
+    url: str | None,
+    item_id: int | None,
+    title: str | None,
+    fields: dict[str, Any],
+    reason: str | None,
+    importance: int,
+) -> None:
+    db.execute(
+        "INSERT INTO changes (run_id, source_id, entity, change, key, url, item_id, title, "
+        "fields, reason, importance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [run_id, source_id, entity, change, key, url, item_id, title,
+         json.dumps(fields, ensure_ascii=False), reason, importance],
+    )

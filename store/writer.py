@@ -1,0 +1,134 @@
+"""Writing one crawl batch: pages, fetches, raw bodies, then item history, in one transaction.
+
+A batch is committed whole or not at all, so a crawler killed mid-run leaves every earlier batch
+and every earlier run intact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlite_utils
+
+from store.batches import CHANGED, FAILED, PageRecord, PageState, SourceBatch, SourceInfo
+from store.history import apply_sightings
+from store.identity import norm_text
+from store.runs import add_counts, utcnow
+
+
+def ensure_source(db: sqlite_utils.Database, source: SourceInfo) -> int:
+    config = json.dumps(source.config, sort_keys=True, ensure_ascii=False)
+    db.execute(
+        "INSERT INTO sources (name, url, kind, config) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(name) DO UPDATE SET url = excluded.url, kind = excluded.kind, "
+        "config = excluded.config",
+        [source.name, source.url, source.kind, config],
+    )
+    return int(db.execute("SELECT id FROM sources WHERE name = ?", [source.name]).fetchone()[0])
+
+
+def page_states(db: sqlite_utils.Database, source_name: str) -> dict[str, PageState]:
+    """The validators and links the store keeps for every page of a source."""
+    rows = db.query(
+        "SELECT p.url, p.etag, p.last_modified, p.content_hash, b.size, p.links "
+        "FROM pages p JOIN sources s ON s.id = p.source_id "
+        "LEFT JOIN blobs b ON b.hash = p.content_hash WHERE s.name = ?",
+        [source_name],
+    )
+    return {
+        r["url"]: PageState(
+            r["url"], r["etag"], r["last_modified"], r["content_hash"], r["size"],
+            tuple(json.loads(r["links"] or "[]")),
+        )
+        for r in rows
+    }
+
+
+def write_batch(
+    db: sqlite_utils.Database, run_id: int, batch: SourceBatch, *, today: str | None = None
+) -> dict[str, int]:
+    """Store one batch and its changes atomically; returns the run counters it added."""
+    today = today or datetime.now(UTC).date().isoformat()
+    with db.atomic():
+        source_id = ensure_source(db, batch.source)
+        fetch_ids: dict[str, int] = {}
+        for page in batch.pages:
+            fetch_ids[page.url] = _store_page(db, run_id, source_id, page)
+        counts = apply_sightings(db, run_id, source_id, batch, fetch_ids, today)
+        counts.update({k: v for k, v in batch.counts.items()})
+        counts["pages_fetched"] = sum(1 for p in batch.pages if p.body is not None)
+        counts["pages_not_modified"] = sum(
+            1 for p in batch.pages if p.outcome in ("not_modified", "unchanged")
+        )
+        counts["pages_failed"] = sum(1 for p in batch.pages if p.outcome == FAILED)
+        add_counts(db, run_id, counts)
+    return counts
+
+
+def _store_page(db: sqlite_utils.Database, run_id: int, source_id: int, page: PageRecord) -> int:
+    if page.body is not None and page.content_hash:
+        _store_blob(db, page.content_hash, page.body)
+    page_id = _upsert_page_row(db, run_id, source_id, page)
+    db.execute(
+        "INSERT INTO fetches (run_id, source_id, page_id, url, final_url, status, outcome, error, "
+        "content_hash, bytes, attempts, elapsed_ms, fetched_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [run_id, source_id, page_id, page.url, page.final_url, page.status, page.outcome,
+         page.error, page.content_hash, page.bytes, page.attempts, page.elapsed_ms,
+         page.fetched_at or utcnow()],
+    )
+    return int(db.execute("SELECT last_insert_rowid()").fetchone()[0])
+
+
+def _upsert_page_row(
+    db: sqlite_utils.Database, run_id: int, source_id: int, page: PageRecord
+) -> int:
+    db.execute(
+        "INSERT INTO pages (source_id, url, first_seen_run, last_fetched_run, last_status) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET "
+        "last_fetched_run = excluded.last_fetched_run, last_status = excluded.last_status",
+        [source_id, page.url, run_id, run_id, page.status],
+    )
+    page_id = int(db.execute("SELECT id FROM pages WHERE url = ?", [page.url]).fetchone()[0])
+    if page.outcome == CHANGED and page.extraction is not None:
+        # the page text and its diff are written by history (it needs the old text first)
+        db.execute(
+            "UPDATE pages SET etag = ?, last_modified = ?, content_hash = ?, links = ?, "
+            "extractor_version = ? WHERE id = ?",
+            [page.etag, page.last_modified, page.content_hash, json.dumps(list(page.links)),
+             page.extractor_version, page_id],
+        )
+    elif page.outcome in ("not_modified", "unchanged") and (page.etag or page.last_modified):
+        db.execute(
+            "UPDATE pages SET etag = coalesce(?, etag), last_modified = coalesce(?, last_modified) "
+            "WHERE id = ?",
+            [page.etag, page.last_modified, page_id],
+        )
+    return page_id
+
+
+def _store_blob(db: sqlite_utils.Database, digest: str, body: bytes) -> None:
+    packed = zlib.compress(body, 6)
+    db.execute(
+        "INSERT OR IGNORE INTO blobs (hash, content, size, stored_size) VALUES (?, ?, ?, ?)",
+        [digest, packed, len(body), len(packed)],
+    )
+
+
+def load_blob(db: sqlite_utils.Database, digest: str) -> bytes | None:
+    row = db.execute("SELECT content FROM blobs WHERE hash = ?", [digest]).fetchone()
+    return zlib.decompress(row[0]) if row else None
+
+
+def text_hash(text: str | None) -> str | None:
+    t = norm_text(text)
+    return hashlib.sha256(t.encode()).hexdigest()[:32] if t else None
+
+
+def json_dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
