@@ -21,6 +21,7 @@ EPILOG = {
     "extract": "example: agencywatch extract page.html --url https://www.klaster.lt/en/",
     "demo": "example: agencywatch demo",
     "validate": "example: agencywatch sources validate --sources sources.toml",
+    "reprocess": "example: agencywatch reprocess --db agencywatch.db && agencywatch report --run N",
 }
 
 
@@ -59,6 +60,13 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("md", "html", "json"), default="md")
     p.set_defaults(func=cmd_demo)
 
+    p = sub.add_parser("reprocess", help="re-run today's extractors over the stored pages",
+                       epilog=EPILOG["reprocess"])
+    p.add_argument("--sources", default=settings.sources, help="sources file")
+    p.add_argument("--db", default=settings.db, help="SQLite store")
+    p.add_argument("--source", action="append", dest="only", metavar="NAME")
+    p.set_defaults(func=cmd_reprocess)
+
     p = sub.add_parser("sources", help="work with sources files")
     ssub = p.add_subparsers(dest="sources_command", required=True, metavar="ACTION")
     v = ssub.add_parser("validate", help="check a sources file", epilog=EPILOG["validate"])
@@ -89,13 +97,11 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
-    from flows.config import load_sources
+    from flows.config import load_sources, select_sources
     from store.db import crawl_lock, open_db
 
-    sources = load_sources(args.sources)  # bad config: exit 2 before any database is touched
-    from flows.pipeline import select_sources
-
-    select_sources(sources, args.only)
+    # bad config: exit 2 before any database is touched
+    select_sources(load_sources(args.sources), args.only)
     open_db(args.db).close()
     with crawl_lock(args.db, wait_s=settings.lock_wait_s):
         pass  # fail fast, before Prefect starts, when another crawl holds the store
@@ -124,8 +130,6 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
-    from extractors.core import extract
-
     target: str = args.target
     if target.startswith(("http://", "https://")):
         body, url = _download(target, settings)
@@ -136,6 +140,8 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
             print(f"agencywatch: {target}: cannot read: {exc.strerror or exc}", file=sys.stderr)
             return 2
         url = args.url or Path(target).resolve().as_uri()
+    from extractors.core import extract
+
     result = extract(body, url, kind=args.kind)
     print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     return 0
@@ -149,6 +155,14 @@ def _download(url: str, settings: Settings) -> tuple[bytes, str]:
     if result.error or result.body is None:
         raise FetchError(result.error or f"{url}: no body")
     return result.body, result.final_url or url
+
+
+def cmd_reprocess(args: argparse.Namespace, settings: Settings) -> int:
+    from flows.reprocess import reprocess
+
+    result = reprocess(args.sources, args.db, args.only)
+    print(f"{result['summary']} (changes caused by the extractors, not by the sites)")
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:

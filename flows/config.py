@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -164,6 +165,18 @@ def _validate(
         ignore_text=tuple(entry.get("ignore_text", [])),
         hosts=tuple(h.lower() for h in entry.get("hosts", [])), schedule=entry.get("schedule"),
     )
+
+
+def select_sources(sources: list[Source], only: Sequence[str] | None) -> list[Source]:
+    """The sources named by `--source`, or all; an unknown name is a `ConfigError`."""
+    if not only:
+        return sources
+    names = {s.name for s in sources}
+    unknown = [n for n in only if n not in names]
+    if unknown:
+        raise ConfigError(f"unknown source {', '.join(map(repr, unknown))}: "
+                          f"the sources file has {', '.join(sorted(names))}")
+    return [s for s in sources if s.name in only]
 
 
 def _closest(key: str) -> str | None:

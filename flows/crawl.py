@@ -102,7 +102,7 @@ def crawl_page(
     if record.outcome != CHANGED or result.body is None:
         return record, [], []
     try:
-        extraction = _extract(source, result, url, role)
+        extraction = extract_page(source, result.body, result.text, url, role)
         follow = find_follow_links(result.body, result.final_url or url, source.scope())
     except AgencywatchError as exc:
         return replace(record, outcome=FAILED, body=None, error=str(exc)), [], []
@@ -150,9 +150,13 @@ def _record(result: FetchResult, role: str) -> PageRecord:
     )
 
 
-def _extract(source: Source, result: FetchResult, url: str, role: str) -> PageExtraction:
+def extract_page(
+    source: Source, body: bytes, text: str | None, url: str, role: str
+) -> PageExtraction:
+    """Extract one page as the source asks: its kind for listings, `article` for detail pages,
+    with its volatile fragments and text dropped first."""
     kind = source.kind if role == "listing" else "article"
-    html: bytes | str = result.text if result.text is not None else (result.body or b"")
+    html: bytes | str = text if text is not None else body
     if source.ignore:
         html = drop_fragments(html, source.ignore)
     extraction = extract(html, url, kind=kind, selectors=source.selectors or None)

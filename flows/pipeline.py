@@ -17,7 +17,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.config import Source, load_sources
+from flows.config import Source, load_sources, select_sources
 from flows.crawl import crawl_source, source_info
 from flows.http import Fetcher, FetchPolicy
 from flows.urls import normalise_url
@@ -123,19 +123,6 @@ def _publish(data: dict[str, Any]) -> None:
         description=f"Change report of run {run['id']}",
     )
     get_run_logger().info(summary_line(data))
-
-
-def select_sources(sources: list[Source], only: Sequence[str] | None) -> list[Source]:
-    if not only:
-        return sources
-    from flows.errors import ConfigError
-
-    names = {s.name for s in sources}
-    unknown = [n for n in only if n not in names]
-    if unknown:
-        raise ConfigError(f"unknown source {', '.join(map(repr, unknown))}: "
-                          f"the sources file has {', '.join(sorted(names))}")
-    return [s for s in sources if s.name in only]
 
 
 def run_crawl(

@@ -103,6 +103,7 @@ TABLES: tuple[Table, ...] = (
             C("id", "INTEGER PRIMARY KEY", "Row id."),
             C("source_id", "INTEGER NOT NULL REFERENCES sources(id)", "The source it belongs to."),
             C("url", "TEXT NOT NULL UNIQUE", "Normalised URL (no fragment, no tracking params)."),
+            C("role", "TEXT NOT NULL DEFAULT 'listing'", "'listing' (start or next page) or 'detail'."),
             C("kind", "TEXT", "Kinds the extractor found (e.g. 'events+news_list')."),
             C("title", "TEXT", "Page title (h1 or <title>)."),
             C("date", "TEXT", "Publication date of an article page, ISO 8601."),

@@ -88,10 +88,10 @@ def _upsert_page_row(
     db: sqlite_utils.Database, run_id: int, source_id: int, page: PageRecord
 ) -> int:
     db.execute(
-        "INSERT INTO pages (source_id, url, first_seen_run, last_fetched_run, last_status) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET "
+        "INSERT INTO pages (source_id, url, role, first_seen_run, last_fetched_run, last_status) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET role = excluded.role, "
         "last_fetched_run = excluded.last_fetched_run, last_status = excluded.last_status",
-        [source_id, page.url, run_id, run_id, page.status],
+        [source_id, page.url, page.role, run_id, run_id, page.status],
     )
     page_id = int(db.execute("SELECT id FROM pages WHERE url = ?", [page.url]).fetchone()[0])
     if page.outcome == CHANGED and page.extraction is not None:

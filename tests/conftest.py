@@ -1,0 +1,32 @@
+"""Test-wide setup. Prefect reads its settings at import, so its environment is set here,
+before any test module imports the flow."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# One Prefect home for the test session, inside the project (gitignored): the ephemeral API
+# server migrates its database once (~14 s) and later sessions reuse it (~8 s start).
+os.environ.setdefault("PREFECT_HOME", str(ROOT / ".prefect" / "tests"))
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_RESULTS_PERSIST_BY_DEFAULT", "false")
+os.environ.pop("PREFECT_API_URL", None)  # tests never talk to a shared server by accident
+Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture(scope="session")
+def fixture_site() -> Iterator[object]:
+    """The bundled fixture site served on 127.0.0.1 (port 0), snapshot 1."""
+    from flows.fixture_site import FixtureSite
+
+    with FixtureSite() as site:
+        site.start()
+        yield site
