@@ -35,8 +35,13 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     p = sub.add_parser("crawl", help="run the crawl flow once", epilog=EPILOG["crawl"])
     p.add_argument("--sources", default=settings.sources, help="sources file (sources.toml)")
     p.add_argument("--db", default=settings.db, help="SQLite store (agencywatch.db)")
-    p.add_argument("--source", action="append", dest="only", metavar="NAME",
-                   help="crawl only this source (repeatable)")
+    p.add_argument(
+        "--source",
+        action="append",
+        dest="only",
+        metavar="NAME",
+        help="crawl only this source (repeatable)",
+    )
     p.set_defaults(func=cmd_crawl)
 
     p = sub.add_parser("report", help="the change report of one run", epilog=EPILOG["report"])
@@ -46,22 +51,32 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     p.add_argument("--output", help="write to this file instead of stdout")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("extract", help="extract one page and print its records as JSON",
-                       epilog=EPILOG["extract"])
+    p = sub.add_parser(
+        "extract", help="extract one page and print its records as JSON", epilog=EPILOG["extract"]
+    )
     p.add_argument("target", metavar="FILE_OR_URL")
     p.add_argument("--url", help="the page's URL, to resolve links (for a file)")
-    p.add_argument("--kind", default="auto",
-                   choices=("auto", "news_list", "events", "good_practice", "article"))
+    p.add_argument(
+        "--kind",
+        default="auto",
+        choices=("auto", "news_list", "events", "good_practice", "article"),
+    )
     p.set_defaults(func=cmd_extract)
 
-    p = sub.add_parser("demo", help="crawl the bundled fixture site twice and report changes",
-                       epilog=EPILOG["demo"])
+    p = sub.add_parser(
+        "demo",
+        help="crawl the bundled fixture site twice and report changes",
+        epilog=EPILOG["demo"],
+    )
     p.add_argument("--db", help="keep the demo database here (default: a temporary folder)")
     p.add_argument("--format", choices=("md", "html", "json"), default="md")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("reprocess", help="re-run today's extractors over the stored pages",
-                       epilog=EPILOG["reprocess"])
+    p = sub.add_parser(
+        "reprocess",
+        help="re-run today's extractors over the stored pages",
+        epilog=EPILOG["reprocess"],
+    )
     p.add_argument("--sources", default=settings.sources, help="sources file")
     p.add_argument("--db", default=settings.db, help="SQLite store")
     p.add_argument("--source", action="append", dest="only", metavar="NAME")
@@ -108,8 +123,9 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
     prepare_prefect(settings)
     from flows.pipeline import run_crawl
 
-    outcome = run_crawl(str(args.sources), str(args.db), args.only, settings.user_agent,
-                        settings.lock_wait_s)
+    outcome = run_crawl(
+        str(args.sources), str(args.db), args.only, settings.user_agent, settings.lock_wait_s
+    )
     for failure in outcome.report["failures"]:
         print(f"failed: {failure['error']}", file=sys.stderr)
     print(outcome.summary)

@@ -45,10 +45,17 @@ class Source:
 
     def to_config(self) -> dict[str, Any]:
         return {
-            "name": self.name, "url": self.url, "kind": self.kind, "follow": self.follow,
-            "max_pages": self.max_pages, "delay": self.delay, "selectors": self.selectors,
-            "ignore": list(self.ignore), "ignore_text": list(self.ignore_text),
-            "hosts": list(self.hosts), "schedule": self.schedule,
+            "name": self.name,
+            "url": self.url,
+            "kind": self.kind,
+            "follow": self.follow,
+            "max_pages": self.max_pages,
+            "delay": self.delay,
+            "selectors": self.selectors,
+            "ignore": list(self.ignore),
+            "ignore_text": list(self.ignore_text),
+            "hosts": list(self.hosts),
+            "schedule": self.schedule,
         }
 
 
@@ -91,8 +98,10 @@ def parse_sources(raw: str, filename: str = "sources.toml") -> list[Source]:
     problems: list[str] = []
     for key in doc:
         if key != "source":
-            problems.append(f"{filename}:{lines.top_key(key)}: unknown key {key!r} "
-                            "(a sources file holds only [[source]] tables)")
+            problems.append(
+                f"{filename}:{lines.top_key(key)}: unknown key {key!r} "
+                "(a sources file holds only [[source]] tables)"
+            )
     entries = doc.get("source", [])
     if not isinstance(entries, list) or not entries:
         problems.append(f"{filename}:1: no [[source]] entries")
@@ -105,8 +114,10 @@ def parse_sources(raw: str, filename: str = "sources.toml") -> list[Source]:
         if source is None:
             continue
         if source.name in seen:
-            problems.append(f"{filename}:{lines.key(i, 'name')}: duplicate source name "
-                            f"{source.name!r} (first at line {seen[source.name]})")
+            problems.append(
+                f"{filename}:{lines.key(i, 'name')}: duplicate source name "
+                f"{source.name!r} (first at line {seen[source.name]})"
+            )
         seen.setdefault(source.name, lines.key(i, "name"))
         sources.append(source)
     if problems:
@@ -131,8 +142,9 @@ def _validate(
         if key not in entry:
             err(None, f"source #{i + 1} has no {key!r}")
     for key, (typ, what) in _TYPES.items():
-        if key in entry and (not isinstance(entry[key], typ) or
-                             (typ is not bool and isinstance(entry[key], bool))):
+        if key in entry and (
+            not isinstance(entry[key], typ) or (typ is not bool and isinstance(entry[key], bool))
+        ):
             err(key, f"{key!r} must be {what}, not {entry[key]!r}")
     if errs:
         return errs, None
@@ -159,11 +171,17 @@ def _validate(
     if errs:
         return errs, None
     return [], Source(
-        name=name, url=url, kind=entry.get("kind", "auto"), follow=entry.get("follow", False),
-        max_pages=entry.get("max_pages", 200), delay=float(entry.get("delay", 1.0)),
-        selectors=dict(entry.get("selectors", {})), ignore=tuple(entry.get("ignore", [])),
+        name=name,
+        url=url,
+        kind=entry.get("kind", "auto"),
+        follow=entry.get("follow", False),
+        max_pages=entry.get("max_pages", 200),
+        delay=float(entry.get("delay", 1.0)),
+        selectors=dict(entry.get("selectors", {})),
+        ignore=tuple(entry.get("ignore", [])),
         ignore_text=tuple(entry.get("ignore_text", [])),
-        hosts=tuple(h.lower() for h in entry.get("hosts", [])), schedule=entry.get("schedule"),
+        hosts=tuple(h.lower() for h in entry.get("hosts", [])),
+        schedule=entry.get("schedule"),
     )
 
 
@@ -174,8 +192,10 @@ def select_sources(sources: list[Source], only: Sequence[str] | None) -> list[So
     names = {s.name for s in sources}
     unknown = [n for n in only if n not in names]
     if unknown:
-        raise ConfigError(f"unknown source {', '.join(map(repr, unknown))}: "
-                          f"the sources file has {', '.join(sorted(names))}")
+        raise ConfigError(
+            f"unknown source {', '.join(map(repr, unknown))}: "
+            f"the sources file has {', '.join(sorted(names))}"
+        )
     return [s for s in sources if s.name in only]
 
 

@@ -12,8 +12,9 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
-from extractors import __version__ as EXTRACTOR_VERSION
 from extractors.core import extract
+
+from extractors import __version__ as EXTRACTOR_VERSION
 from extractors.errors import AgencywatchError
 from extractors.records import PageExtraction
 from flows.config import Source
@@ -60,20 +61,21 @@ def crawl_source(
             on_page(source.name, record)
         if not source.follow:
             continue
-        for link, link_role in [*((u, "listing") for u in next_pages),
-                                *((u, "detail") for u in details)]:
+        for link, link_role in [
+            *((u, "listing") for u in next_pages),
+            *((u, "detail") for u in details),
+        ]:
             if link not in queued:
                 queued.add(link)
                 frontier.append((link, link_role))
-    return SourceBatch(source_info(source), tuple(pages), truncated=bool(frontier),
-                       counts=_counts(pages, states))
+    return SourceBatch(
+        source_info(source), tuple(pages), truncated=bool(frontier), counts=_counts(pages, states)
+    )
 
 
 def _counts(pages: list[PageRecord], states: Mapping[str, PageState]) -> dict[str, int]:
     saved = sum(
-        (states[p.url].size or 0)
-        for p in pages
-        if p.outcome == NOT_MODIFIED and p.url in states
+        (states[p.url].size or 0) for p in pages if p.outcome == NOT_MODIFIED and p.url in states
     )
     return {
         "requests": sum(p.attempts for p in pages),

@@ -40,8 +40,10 @@ def run_demo(*, db_path: str | None, fmt: str, settings: Settings) -> int:
     report = render(report_data(open_db(db), second.run_id), fmt)
     sys.stdout.write(report)
     changes = len(third.report["changes"])
-    _say(f"re-crawl of the unchanged site: {changes} changes"
-         + ("" if changes == 0 else " (expected none!)"))
+    _say(
+        f"re-crawl of the unchanged site: {changes} changes"
+        + ("" if changes == 0 else " (expected none!)")
+    )
     _say(f"explore it: agencywatch report --db {db} --run {second.run_id} --format html")
     return 0 if changes == 0 else 1
 

@@ -7,7 +7,6 @@ at import time.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +20,7 @@ from flows.config import Source, load_sources, select_sources
 from flows.crawl import crawl_source, source_info
 from flows.http import Fetcher, FetchPolicy
 from flows.urls import normalise_url
-from store.batches import FAILED, PageState, PageRecord, SourceBatch
+from store.batches import FAILED, PageRecord, PageState, SourceBatch
 from store.db import crawl_lock, open_db
 from store.report import render_md, report_data, summary_line
 from store.runs import finish_run, mark_dead_runs, start_run, utcnow
@@ -130,4 +129,3 @@ def run_crawl(
 ) -> CrawlOutcome:
     result = crawl_flow(sources_path, db_path, only, user_agent, lock_wait_s)
     return CrawlOutcome(result["run_id"], result["summary"], result["report"])
-

@@ -27,9 +27,14 @@ def reprocess(sources_path: str, db_path: str, only: list[str] | None = None) ->
         mark_dead_runs(db)
         run_id = start_run(db, [s.name for s in sources], kind="reprocess")
         for source in sources:
-            pages = tuple(_reextract(db, source, row) for row in db.query(
-                "SELECT p.* FROM pages p JOIN sources s ON s.id = p.source_id "
-                "WHERE s.name = ? AND p.content_hash IS NOT NULL ORDER BY p.id", [source.name]))
+            pages = tuple(
+                _reextract(db, source, row)
+                for row in db.query(
+                    "SELECT p.* FROM pages p JOIN sources s ON s.id = p.source_id "
+                    "WHERE s.name = ? AND p.content_hash IS NOT NULL ORDER BY p.id",
+                    [source.name],
+                )
+            )
             from flows.crawl import source_info
 
             write_batch(db, run_id, SourceBatch(source_info(source), pages))
@@ -45,10 +50,16 @@ def _reextract(db: object, source: Source, row: dict[str, object]) -> PageRecord
     url = str(row["url"])
     body = load_blob(db, str(row["content_hash"]))
     record = PageRecord(
-        url=url, outcome=CHANGED, fetched_at=utcnow(), role=str(row["role"]),
-        status=200, content_hash=str(row["content_hash"]), etag=_opt(row["etag"]),
+        url=url,
+        outcome=CHANGED,
+        fetched_at=utcnow(),
+        role=str(row["role"]),
+        status=200,
+        content_hash=str(row["content_hash"]),
+        etag=_opt(row["etag"]),
         last_modified=_opt(row["last_modified"]),
-        links=tuple(json.loads(str(row["links"] or "[]"))), attempts=0,
+        links=tuple(json.loads(str(row["links"] or "[]"))),
+        attempts=0,
         extractor_version=EXTRACTOR_VERSION,
     )
     if body is None:

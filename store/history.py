@@ -55,7 +55,9 @@ def apply_sightings(
     for read in reads:
         _record_page_change(db, run_id, source_id, read, counts)
     seen = {(s.entity, s.key) for r in reads for s in r.sightings}
-    gone_urls = {p.url: p.status for p in batch.pages if p.status in (404, 410)}
+    gone_urls: dict[str, int | None] = {
+        p.url: p.status for p in batch.pages if p.status in (404, 410)
+    }
     for read in reads:
         _apply_page(db, run_id, source_id, read, seen, fetch_ids, batch, gone_urls, today, counts)
     _remove_gone_details(db, run_id, source_id, gone_urls, seen, counts)
@@ -106,15 +108,26 @@ def _record_page_change(
     new_hash = text_hash(ext.text)
     note = unhealthy_note(read, old_counts)
     if note:
-        db.execute("UPDATE fetches SET error = ? WHERE run_id = ? AND url = ?",
-                   [note, run_id, read.page.url])
+        db.execute(
+            "UPDATE fetches SET error = ? WHERE run_id = ? AND url = ?",
+            [note, run_id, read.page.url],
+        )
     new_counts = old_counts if note else _count(read.sightings)
     db.execute(
         "UPDATE pages SET kind = ?, title = ?, date = ?, text = ?, text_hash = ?, item_counts = ?, "
         "last_changed_run = CASE WHEN text_hash IS ? THEN last_changed_run ELSE ? END "
         "WHERE id = ?",
-        [ext.kind, ext.title, getattr(ext, "date", None), ext.text, new_hash,
-         json.dumps(new_counts), new_hash, run_id, page_id],
+        [
+            ext.kind,
+            ext.title,
+            getattr(ext, "date", None),
+            ext.text,
+            new_hash,
+            json.dumps(new_counts),
+            new_hash,
+            run_id,
+            page_id,
+        ],
     )
     if first_seen == run_id or old_hash is None or old_hash == new_hash:
         return
@@ -122,8 +135,20 @@ def _record_page_change(
     if norm_text(old_title) != norm_text(ext.title):
         fields["title"] = {"old": old_title, "new": ext.title}
     fields["text"] = {"old": old_text, "new": ext.text}
-    _insert_change(db, run_id, source_id, "page", "updated", read.page.url, read.page.url, None,
-                   ext.title or read.page.url, fields, None, 10)
+    _insert_change(
+        db,
+        run_id,
+        source_id,
+        "page",
+        "updated",
+        read.page.url,
+        read.page.url,
+        None,
+        ext.title or read.page.url,
+        fields,
+        None,
+        10,
+    )
 
 
 def _apply_page(
@@ -169,18 +194,24 @@ def _apply_page(
 def _find_item(
     db: sqlite_utils.Database, source_id: int, entity: str, key: str
 ) -> dict[str, Any] | None:
-    rows = list(db.query(
-        "SELECT * FROM items WHERE entity = ? AND source_id = ? AND key = ?",
-        [entity, source_id, key],
-    ))
+    rows = list(
+        db.query(
+            "SELECT * FROM items WHERE entity = ? AND source_id = ? AND key = ?",
+            [entity, source_id, key],
+        )
+    )
     return rows[0] if rows else None
 
 
-def _items_on_page(db: sqlite_utils.Database, source_id: int, page_url: str) -> list[dict[str, Any]]:
-    return list(db.query(
-        "SELECT * FROM items WHERE source_id = ? AND page_url = ? AND state = 'active'",
-        [source_id, page_url],
-    ))
+def _items_on_page(
+    db: sqlite_utils.Database, source_id: int, page_url: str
+) -> list[dict[str, Any]]:
+    return list(
+        db.query(
+            "SELECT * FROM items WHERE source_id = ? AND page_url = ? AND state = 'active'",
+            [source_id, page_url],
+        )
+    )
 
 
 def _current_data(db: sqlite_utils.Database, item_id: int) -> dict[str, Any]:
@@ -240,8 +271,20 @@ def _add_item(
     _new_version(db, run_id, item_id, s, page_url, fetch_id, read)
     _write_typed(db, item_id, source_id, s.entity, s.data, page_url, "active")
     importance = 90 if s.entity == "event" else 30 if s.entity == "figure" else 50
-    _insert_change(db, run_id, source_id, s.entity, "added", s.key, s.url or page_url, item_id,
-                   s.title, {}, None, importance)
+    _insert_change(
+        db,
+        run_id,
+        source_id,
+        s.entity,
+        "added",
+        s.key,
+        s.url or page_url,
+        item_id,
+        s.title,
+        {},
+        None,
+        importance,
+    )
     counts["items_added"] += 1
 
 
@@ -269,14 +312,28 @@ def _update_item(
     _new_version(db, run_id, item["id"], s, page_url, fetch_id, read)
     _write_typed(db, item["id"], source_id, s.entity, s.data, page_url, "active")
     change = "reappeared" if reappeared else "updated"
-    _insert_change(db, run_id, source_id, s.entity, change, s.key, s.url or page_url, item["id"],
-                   s.title, fields, None, _importance(s.entity, change, fields))
+    _insert_change(
+        db,
+        run_id,
+        source_id,
+        s.entity,
+        change,
+        s.key,
+        s.url or page_url,
+        item["id"],
+        s.title,
+        fields,
+        None,
+        _importance(s.entity, change, fields),
+    )
     counts["items_added" if reappeared else "items_updated"] += 1
 
 
 def _importance(entity: str, change: str, fields: dict[str, Any]) -> int:
     if entity == "event":
-        return 90 if change != "updated" else 80 if {"start_date", "end_date"} & fields.keys() else 45
+        return (
+            90 if change != "updated" else 80 if {"start_date", "end_date"} & fields.keys() else 45
+        )
     if entity == "figure":
         return 70 if change == "updated" else 30
     if {"date", "start_date", "end_date"} & fields.keys():
@@ -300,8 +357,15 @@ def _new_version(
     db.execute(
         "INSERT INTO item_versions (item_id, valid_from_run, content_hash, data, fetch_id, "
         "page_url, extractor_version) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [item_id, run_id, s.content_hash, json.dumps(s.data, ensure_ascii=False), fetch_id,
-         page_url, read.page.extractor_version],
+        [
+            item_id,
+            run_id,
+            s.content_hash,
+            json.dumps(s.data, ensure_ascii=False),
+            fetch_id,
+            page_url,
+            read.page.extractor_version,
+        ],
     )
 
 
@@ -370,13 +434,27 @@ def _remove_item(
         "UPDATE item_versions SET valid_to_run = ? WHERE item_id = ? AND valid_to_run IS NULL",
         [run_id, item["id"]],
     )
-    db.execute(f"UPDATE [{ENTITY_TABLES[item['entity']]}] SET state = 'removed' WHERE item_id = ?",
-               [item["id"]])
+    db.execute(
+        f"UPDATE [{ENTITY_TABLES[item['entity']]}] SET state = 'removed' WHERE item_id = ?",
+        [item["id"]],
+    )
     data = _current_data_any(db, item["id"])
     title = str(data.get("title") or data.get("text") or item["key"])
     importance = 90 if item["entity"] == "event" else 30 if item["entity"] == "figure" else 60
-    _insert_change(db, run_id, source_id, item["entity"], "removed", item["key"],
-                   data.get("url") or item["page_url"], item["id"], title, {}, reason, importance)
+    _insert_change(
+        db,
+        run_id,
+        source_id,
+        item["entity"],
+        "removed",
+        item["key"],
+        data.get("url") or item["page_url"],
+        item["id"],
+        title,
+        {},
+        reason,
+        importance,
+    )
     counts["items_removed"] += 1
 
 
@@ -422,6 +500,17 @@ def _insert_change(
     db.execute(
         "INSERT INTO changes (run_id, source_id, entity, change, key, url, item_id, title, "
         "fields, reason, importance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, source_id, entity, change, key, url, item_id, title,
-         json.dumps(fields, ensure_ascii=False), reason, importance],
+        [
+            run_id,
+            source_id,
+            entity,
+            change,
+            key,
+            url,
+            item_id,
+            title,
+            json.dumps(fields, ensure_ascii=False),
+            reason,
+            importance,
+        ],
     )

@@ -77,8 +77,13 @@ def canonical_url(url: str | None) -> str | None:
         (parts.scheme == "http" and port == 80) or (parts.scheme == "https" and port == 443)
     ):
         host = f"{host}:{port}"
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                       if not TRACKING_PARAMS.match(k)])
+    query = urlencode(
+        [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not TRACKING_PARAMS.match(k)
+        ]
+    )
     return urlunsplit((parts.scheme.lower(), host, parts.path or "/", query, ""))
 
 
@@ -101,7 +106,7 @@ def _comparable(entity: Entity, data: dict[str, Any]) -> dict[str, Any]:
         if name == "url":
             value = canonical_url(value)
         elif name == "value":
-            value = float(f"{float(value):.6g}")  # value, not formatting
+            value = float(f"{float(value or 0):.6g}")  # value, not formatting
         elif name == "sections":
             value = {norm_text(k): norm_text(v) for k, v in (value or {}).items()}
         elif isinstance(value, str):
@@ -142,8 +147,9 @@ def sightings_of(extraction_json: dict[str, Any], page_url: str) -> list[Sightin
             n = seen.get((entity, s.key), 0)
             seen[(entity, s.key)] = n + 1
             if n:
-                s = Sighting(entity, f"{s.key}#{n + 1}", s.title, s.url, s.data, s.comparable,
-                             s.content_hash)
+                s = Sighting(
+                    entity, f"{s.key}#{n + 1}", s.title, s.url, s.data, s.comparable, s.content_hash
+                )
             out.append(s)
     return out
 

@@ -108,8 +108,14 @@ def word_diff(old: str | None, new: str | None, *, context: int = 8) -> list[tup
     return out
 
 
-PROSE_FIELDS = {"text", "summary", "resources_needed", "evidence_of_success",
-                "potential_for_learning", "context"}
+PROSE_FIELDS = {
+    "text",
+    "summary",
+    "resources_needed",
+    "evidence_of_success",
+    "potential_for_learning",
+    "context",
+}
 
 
 def _is_prose(name: str, old: Any, new: Any) -> bool:
@@ -135,9 +141,14 @@ def _md_diff(old: str | None, new: str | None) -> str:
 
 def render_md(data: dict[str, Any]) -> str:
     r = data["run"]
-    lines = [f"# Change report: run {r['id']} ({r['status']})", "",
-             f"Started {r['started_at']}, finished {r['finished_at'] or '-'}.", "",
-             summary_line(data) + ".", ""]
+    lines = [
+        f"# Change report: run {r['id']} ({r['status']})",
+        "",
+        f"Started {r['started_at']}, finished {r['finished_at'] or '-'}.",
+        "",
+        summary_line(data) + ".",
+        "",
+    ]
     if not data["changes"]:
         lines += ["No changes.", ""]
     for source in _sources(data):
@@ -175,7 +186,8 @@ _CSS = """
 body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
 h1{font-size:1.5rem}h2{font-size:1.2rem;border-bottom:1px solid #ddd;margin-top:2rem}
 .change{margin:.6rem 0}.kind{display:inline-block;min-width:6.5rem;font-weight:600}
-.added .kind,.reappeared .kind{color:#1a7f37}.removed .kind{color:#cf222e}.updated .kind{color:#9a6700}
+.added .kind,.reappeared .kind{color:#1a7f37}.removed .kind{color:#cf222e}
+.updated .kind{color:#9a6700}
 del{background:#ffebe9;text-decoration:line-through}ins{background:#dafbe1;text-decoration:none}
 .fields{margin:.2rem 0 0 1.5rem;font-size:.92rem}.reason{color:#666}.muted{color:#666}
 """
@@ -184,8 +196,10 @@ del{background:#ffebe9;text-decoration:line-through}ins{background:#dafbe1;text-
 def render_html(data: dict[str, Any]) -> str:
     e = html.escape
     r = data["run"]
-    body = [f"<h1>Change report: run {e(str(r['id']))} ({e(str(r['status']))})</h1>",
-            f"<p class='muted'>{e(summary_line(data))}.</p>"]
+    body = [
+        f"<h1>Change report: run {e(str(r['id']))} ({e(str(r['status']))})</h1>",
+        f"<p class='muted'>{e(summary_line(data))}.</p>",
+    ]
     if not data["changes"]:
         body.append("<p>No changes.</p>")
     for source in _sources(data):

@@ -46,7 +46,8 @@ def mark_dead_runs(db: sqlite_utils.Database) -> int:
 def start_run(db: sqlite_utils.Database, sources: Iterable[str], kind: str = "crawl") -> int:
     with db.atomic():
         db.execute(
-            "INSERT INTO runs (started_at, status, kind, sources, pid) VALUES (?, 'running', ?, ?, ?)",
+            "INSERT INTO runs (started_at, status, kind, sources, pid) "
+            "VALUES (?, 'running', ?, ?, ?)",
             [utcnow(), kind, json.dumps(list(sources)), os.getpid()],
         )
         row = db.execute("SELECT last_insert_rowid()").fetchone()

@@ -41,7 +41,11 @@ def page_states(db: sqlite_utils.Database, source_name: str) -> dict[str, PageSt
     )
     return {
         r["url"]: PageState(
-            r["url"], r["etag"], r["last_modified"], r["content_hash"], r["size"],
+            r["url"],
+            r["etag"],
+            r["last_modified"],
+            r["content_hash"],
+            r["size"],
             tuple(json.loads(r["links"] or "[]")),
         )
         for r in rows
@@ -77,9 +81,21 @@ def _store_page(db: sqlite_utils.Database, run_id: int, source_id: int, page: Pa
         "INSERT INTO fetches (run_id, source_id, page_id, url, final_url, status, outcome, error, "
         "content_hash, bytes, attempts, elapsed_ms, fetched_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, source_id, page_id, page.url, page.final_url, page.status, page.outcome,
-         page.error, page.content_hash, page.bytes, page.attempts, page.elapsed_ms,
-         page.fetched_at or utcnow()],
+        [
+            run_id,
+            source_id,
+            page_id,
+            page.url,
+            page.final_url,
+            page.status,
+            page.outcome,
+            page.error,
+            page.content_hash,
+            page.bytes,
+            page.attempts,
+            page.elapsed_ms,
+            page.fetched_at or utcnow(),
+        ],
     )
     return int(db.execute("SELECT last_insert_rowid()").fetchone()[0])
 
@@ -99,8 +115,14 @@ def _upsert_page_row(
         db.execute(
             "UPDATE pages SET etag = ?, last_modified = ?, content_hash = ?, links = ?, "
             "extractor_version = ? WHERE id = ?",
-            [page.etag, page.last_modified, page.content_hash, json.dumps(list(page.links)),
-             page.extractor_version, page_id],
+            [
+                page.etag,
+                page.last_modified,
+                page.content_hash,
+                json.dumps(list(page.links)),
+                page.extractor_version,
+                page_id,
+            ],
         )
     elif page.outcome in ("not_modified", "unchanged") and (page.etag or page.last_modified):
         db.execute(
@@ -131,4 +153,3 @@ def text_hash(text: str | None) -> str | None:
 
 def json_dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
-

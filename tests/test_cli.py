@@ -18,8 +18,14 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("AGENCYWATCH_DB", None)
     env.pop("AGENCYWATCH_SOURCES", None)
-    return subprocess.run([sys.executable, "-m", "flows", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "flows", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.parametrize(
@@ -28,7 +34,7 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         (GOOD + "max_page = 3\n", "sources.toml:4: unknown key 'max_page'"),
         (GOOD.replace("http://", "file://"), "sources.toml:3: url 'file://127.0.0.1:9/' must be"),
         (GOOD + GOOD, "sources.toml:5: duplicate source name 'x' (first at line 2)"),
-        (GOOD.replace('url =', 'url == '), "sources.toml:3: not valid TOML"),
+        (GOOD.replace("url =", "url == "), "sources.toml:3: not valid TOML"),
     ],
 )
 def test_bad_sources_exit_2_name_the_line_and_touch_no_database(tmp_path, body, message):

@@ -36,18 +36,26 @@ def test_good_file_parses():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (GOOD.replace("max_pages = 50", "max_page = 50"),
-         "sources.toml:6: unknown key 'max_page' (did you mean 'max_pages'?)"),
-        (GOOD.replace('url = "https://www.klaster.lt/en/"', 'url = "ftp://www.klaster.lt/en/"'),
-         "sources.toml:3: url 'ftp://www.klaster.lt/en/' must be an http:// or https:// address"),
-        (GOOD.replace('name = "mita-innovation-networks"', 'name = "klaster-front"'),
-         "sources.toml:10: duplicate source name 'klaster-front' (first at line 2)"),
+        (
+            GOOD.replace("max_pages = 50", "max_page = 50"),
+            "sources.toml:6: unknown key 'max_page' (did you mean 'max_pages'?)",
+        ),
+        (
+            GOOD.replace('url = "https://www.klaster.lt/en/"', 'url = "ftp://www.klaster.lt/en/"'),
+            "sources.toml:3: url 'ftp://www.klaster.lt/en/' must be an http:// or https:// address",
+        ),
+        (
+            GOOD.replace('name = "mita-innovation-networks"', 'name = "klaster-front"'),
+            "sources.toml:10: duplicate source name 'klaster-front' (first at line 2)",
+        ),
         (GOOD.replace("follow = true", "follow = yes"), "sources.toml:5: not valid TOML"),
         (GOOD.replace('kind = "auto"', 'kind = "blog"'), "sources.toml:4: kind 'blog' is not one"),
         (GOOD.replace("delay = 2.0", 'delay = "2"'), "sources.toml:7: 'delay' must be a number"),
-        (GOOD.replace('name = "klaster-front"', 'name = "Klaster Front"'),
-         "sources.toml:2: name 'Klaster Front' may hold only"),
-        ("[[source]]\nurl = \"https://x.lt/\"\n", "sources.toml:1: source #1 has no 'name'"),
+        (
+            GOOD.replace('name = "klaster-front"', 'name = "Klaster Front"'),
+            "sources.toml:2: name 'Klaster Front' may hold only",
+        ),
+        ('[[source]]\nurl = "https://x.lt/"\n', "sources.toml:1: source #1 has no 'name'"),
         ("title = 'x'\n" + GOOD, "sources.toml:1: unknown key 'title'"),
         ("", "sources.toml:1: no [[source]] entries"),
     ],

@@ -27,22 +27,30 @@ def news(title, date="2017-07-18", slug=None, summary="Teaser."):
 def page(*items, events=(), figures=(), outcome=CHANGED, url=LIST, status=200, text="Body."):
     extraction = None
     if outcome == CHANGED:
-        extraction = PageExtraction(url, "news_list", "Klaster", tuple(items), tuple(events), (),
-                                    tuple(figures), text)
+        extraction = PageExtraction(
+            url, "news_list", "Klaster", tuple(items), tuple(events), (), tuple(figures), text
+        )
     body = json.dumps(extraction.to_json()).encode() if extraction else None
-    return PageRecord(url=url, outcome=outcome, fetched_at="2026-11-24T00:00:00+00:00",
-                      status=status, body=body,
-                      content_hash=str(hash(body)) if body else None, extraction=extraction,
-                      extractor_version="test")
+    return PageRecord(
+        url=url,
+        outcome=outcome,
+        fetched_at="2026-11-24T00:00:00+00:00",
+        status=status,
+        body=body,
+        content_hash=str(hash(body)) if body else None,
+        extraction=extraction,
+        extractor_version="test",
+    )
 
 
 def crawl(db, *pages, truncated=False):
     run = start_run(db, ["klaster"])
-    write_batch(db, run, SourceBatch(SOURCE, tuple(pages), truncated=truncated),
-                today="2026-11-24")
+    write_batch(db, run, SourceBatch(SOURCE, tuple(pages), truncated=truncated), today="2026-11-24")
     finish_run(db, run, "completed")
-    return [(c["change"], c["entity"], c["title"], c["fields"], c.get("reason"))
-            for c in report_data(db, run)["changes"]]
+    return [
+        (c["change"], c["entity"], c["title"], c["fields"], c.get("reason"))
+        for c in report_data(db, run)["changes"]
+    ]
 
 
 @pytest.fixture
@@ -50,7 +58,11 @@ def db(tmp_path: Path):
     return open_db(tmp_path / "store.db")
 
 
-A, B, C = news("Two more certified clusters"), news("Clusters shared knowledge"), news("Nordic days")
+A, B, C = (
+    news("Two more certified clusters"),
+    news("Clusters shared knowledge"),
+    news("Nordic days"),
+)
 
 
 def test_first_crawl_adds_everything_and_identical_recrawl_reports_nothing(db):
@@ -61,7 +73,9 @@ def test_first_crawl_adds_everything_and_identical_recrawl_reports_nothing(db):
 
 def test_reorder_whitespace_and_tracking_parameters_are_no_change(db):
     crawl(db, page(A, B, C))
-    b2 = NewsItem("  Clusters   shared\nknowledge ", B.date, " Teaser. ", B.url + "?utm_source=x#top")
+    b2 = NewsItem(
+        "  Clusters   shared\nknowledge ", B.date, " Teaser. ", B.url + "?utm_source=x#top"
+    )
     assert crawl(db, page(C, b2, A)) == []
 
 
@@ -103,8 +117,14 @@ def test_layout_change_removes_nothing_and_says_so(db):
 
 
 def test_event_date_change_is_typed_and_first(db):
-    ev = Event("5th Cluster Matchmaking Conference", "2017-09-21", None, "BSR Stars",
-               "Stuttgart, Germany", "https://www.klaster.lt/en/events/5th")
+    ev = Event(
+        "5th Cluster Matchmaking Conference",
+        "2017-09-21",
+        None,
+        "BSR Stars",
+        "Stuttgart, Germany",
+        "https://www.klaster.lt/en/events/5th",
+    )
     crawl(db, page(A, events=[ev]))
     moved = Event(ev.title, "2017-09-28", None, ev.organiser, ev.location, ev.url)
     changes = crawl(db, page(news("New item"), A, events=[moved]))
@@ -134,8 +154,10 @@ def test_history_keeps_versions_and_blobs_are_deduplicated(db):
     crawl(db, page(A))
     crawl(db, page(news(A.title, summary="New teaser.", slug="two-more-certified-clusters")))
     versions = list(db.query("SELECT valid_from_run, valid_to_run FROM item_versions ORDER BY id"))
-    assert versions == [{"valid_from_run": 1, "valid_to_run": 2},
-                        {"valid_from_run": 2, "valid_to_run": None}]
+    assert versions == [
+        {"valid_from_run": 1, "valid_to_run": 2},
+        {"valid_from_run": 2, "valid_to_run": None},
+    ]
     crawl(db, page(news(A.title, summary="New teaser.", slug="two-more-certified-clusters")))
     assert db.execute("SELECT count(*) FROM blobs").fetchone()[0] == 2
     digest = db.execute("SELECT content_hash FROM pages").fetchone()[0]
@@ -167,8 +189,11 @@ def test_dead_running_run_becomes_interrupted(db, tmp_path):
 
 def test_lock_refuses_a_second_crawl(tmp_path):
     path = tmp_path / "store.db"
-    with crawl_lock(path), pytest.raises(RunLockedError, match="another crawl is running"), \
-            crawl_lock(path, wait_s=0.3):
+    with (
+        crawl_lock(path),
+        pytest.raises(RunLockedError, match="another crawl is running"),
+        crawl_lock(path, wait_s=0.3),
+    ):
         pass
 
 
