@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 EXTRAS := dev,explore
 
-.PHONY: install demo test lint eval lock clean
+.PHONY: install demo test lint eval explore lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,6 +27,12 @@ lint: install
 
 eval: install
 	$(BIN)/python -m extractors.evaluate
+
+# Datasette on the demo database (built by `agencywatch demo` when missing); Ctrl-C stops.
+explore: install
+	mkdir -p demo-out
+	test -f demo-out/demo.db || $(BIN)/agencywatch demo --db demo-out/demo.db > /dev/null
+	$(BIN)/agencywatch explore --db demo-out/demo.db
 
 # Re-pin every dependency to what is installed now; read the diff before committing it.
 lock: install

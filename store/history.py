@@ -32,7 +32,8 @@ ENTITY_TABLES = {
 }
 LIST_ENTITIES = ("news", "event", "good_practice")
 RENAME_MIN_RATIO = 0.8
-HEALTH_MIN_ITEMS = 2  # a page that had at least this many items of a kind and now has none
+HEALTH_MIN_ITEMS = 2
+DROPPED = "dropped from listing"  # a page that had at least this many items of a kind and now has none
 
 
 @dataclass
@@ -50,6 +51,8 @@ def apply_sightings(
     fetch_ids: dict[str, int],
     today: str,
 ) -> dict[str, int]:
+    """Add and update the batch's items now; note the missing ones as pending removals, which
+    `finalize_source` settles once every batch of the source has been written."""
     counts: dict[str, int] = defaultdict(int)
     reads = [_read(db, p) for p in batch.pages if p.outcome == CHANGED and p.extraction]
     for read in reads:
@@ -59,8 +62,32 @@ def apply_sightings(
         p.url: p.status for p in batch.pages if p.status in (404, 410)
     }
     for read in reads:
-        _apply_page(db, run_id, source_id, read, seen, fetch_ids, batch, gone_urls, today, counts)
-    _remove_gone_details(db, run_id, source_id, gone_urls, seen, counts)
+        _apply_page(db, run_id, source_id, read, seen, fetch_ids, gone_urls, today, counts)
+    _note_gone_details(db, run_id, source_id, gone_urls)
+    return dict(counts)
+
+
+def finalize_source(
+    db: sqlite_utils.Database, run_id: int, source_id: int, *, truncated: bool
+) -> dict[str, int]:
+    """Remove the items still missing at the end of the source's crawl."""
+    counts: dict[str, int] = defaultdict(int)
+    rows = list(db.query(
+        "SELECT i.*, p.reason AS pending_reason FROM pending_removals p "
+        "JOIN items i ON i.id = p.item_id WHERE p.run_id = ? AND i.source_id = ? "
+        "AND i.state = 'active' AND i.last_seen_run != ?",
+        [run_id, source_id, run_id],
+    ))
+    for item in rows:
+        reason = item.pop("pending_reason")
+        if truncated and reason == DROPPED:
+            reason = "moved to a later page (beyond max_pages, not read this run)"
+        _remove_item(db, run_id, source_id, item, reason, counts)
+    db.execute(
+        "DELETE FROM pending_removals WHERE run_id = ? AND item_id IN "
+        "(SELECT id FROM items WHERE source_id = ?)",
+        [run_id, source_id],
+    )
     return dict(counts)
 
 
@@ -158,7 +185,6 @@ def _apply_page(
     read: _PageRead,
     seen: set[tuple[str, str]],
     fetch_ids: dict[str, int],
-    batch: SourceBatch,
     gone_urls: dict[str, int | None],
     today: str,
     counts: dict[str, int],
@@ -187,8 +213,7 @@ def _apply_page(
     for s in fresh:
         _add_item(db, run_id, source_id, s, page_url, fetch_id, read, counts)
     for it in missing:
-        reason = _removal_reason(db, it, gone_urls, batch, today)
-        _remove_item(db, run_id, source_id, it, reason, counts)
+        _pend_removal(db, run_id, it["id"], _removal_reason(db, it, gone_urls, today))
 
 
 def _find_item(
@@ -383,9 +408,13 @@ def _write_typed(
         row["sections"] = json.dumps(row["sections"] or {}, ensure_ascii=False)
     row.update(item_id=item_id, source_id=source_id, page_url=page_url, state=state)
     columns = [c for c in _columns(ENTITY_TABLES[entity]) if c in row]
+    # an upsert, not INSERT OR REPLACE: a REPLACE's implicit delete skips the FTS triggers
+    # wherever SQLite runs without recursive_triggers, leaving stale words in the index
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "item_id")
     db.execute(
-        f"INSERT OR REPLACE INTO [{ENTITY_TABLES[entity]}] ({', '.join(columns)}) "
-        f"VALUES ({', '.join('?' for _ in columns)})",
+        f"INSERT INTO [{ENTITY_TABLES[entity]}] ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)}) "
+        f"ON CONFLICT(item_id) DO UPDATE SET {updates}",
         [row[c] for c in columns],
     )
 
@@ -400,7 +429,6 @@ def _removal_reason(
     db: sqlite_utils.Database,
     item: dict[str, Any],
     gone_urls: dict[str, int | None],
-    batch: SourceBatch,
     today: str,
 ) -> str:
     data = _current_data(db, item["id"])
@@ -413,9 +441,14 @@ def _removal_reason(
             return "event is past"
     if item["entity"] == "figure":
         return "no longer on the page"
-    if batch.truncated:
-        return "moved to a later page (beyond max_pages, not read this run)"
-    return "dropped from listing"
+    return DROPPED
+
+
+def _pend_removal(db: sqlite_utils.Database, run_id: int, item_id: int, reason: str) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO pending_removals (run_id, item_id, reason) VALUES (?, ?, ?)",
+        [run_id, item_id, reason],
+    )
 
 
 def _remove_item(
@@ -465,22 +498,19 @@ def _current_data_any(db: sqlite_utils.Database, item_id: int) -> dict[str, Any]
     return json.loads(row[0]) if row else {}
 
 
-def _remove_gone_details(
+def _note_gone_details(
     db: sqlite_utils.Database,
     run_id: int,
     source_id: int,
     gone_urls: dict[str, int | None],
-    seen: set[tuple[str, str]],
-    counts: dict[str, int],
 ) -> None:
     """Items whose own detail page answered 404/410 leave even if their listing was not re-read."""
     for url, status in gone_urls.items():
         for item in db.query(
-            "SELECT * FROM items WHERE source_id = ? AND key = ? AND state = 'active'",
+            "SELECT id FROM items WHERE source_id = ? AND key = ? AND state = 'active'",
             [source_id, url],
         ):
-            if (item["entity"], item["key"]) not in seen:
-                _remove_item(db, run_id, source_id, item, f"detail page gone ({status})", counts)
+            _pend_removal(db, run_id, item["id"], f"detail page gone ({status})")
 
 
 def _insert_change(

@@ -255,6 +255,17 @@ TABLES: tuple[Table, ...] = (
         indexes=(("page_url",), ("unit",)),
     ),
     Table(
+        "pending_removals",
+        "Items a run found missing from a page; removed when the source's crawl ends unless a "
+        "later batch of the same run saw them elsewhere (paging moves items between pages).",
+        (
+            C("run_id", "INTEGER NOT NULL REFERENCES runs(id)", "The run."),
+            C("item_id", "INTEGER NOT NULL REFERENCES items(id)", "The missing item."),
+            C("reason", "TEXT NOT NULL", "Why it would be removed."),
+        ),
+        constraints=("PRIMARY KEY (run_id, item_id)",),
+    ),
+    Table(
         "changes",
         "What each run found changed: one row per added / updated / removed / reappeared record.",
         (
@@ -305,3 +316,58 @@ def column_names(name: str) -> list[str]:
 
 def migrate(db: sqlite_utils.Database) -> None:
     migrations.apply(db)
+
+
+# --- For analysts (issue 8): views, indexes on what they join and filter on, full-text search.
+# Declared as data here, applied by the migrations below; rendered by `agencywatch schema-docs`.
+
+ADDED_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("items", ("key",)),  # "the history of this URL": a key alone, without entity and source
+    ("item_versions", ("page_url",)),  # "figures of this page over time"
+    ("news_items", ("source_id",)),  # every "news of source X" filter and facet
+    ("events", ("source_id",)),
+    ("good_practices", ("source_id",)),
+    ("good_practices", ("country",)),
+    ("figures", ("source_id",)),
+    ("changes", ("source_id",)),
+    ("fetches", ("source_id",)),  # "which source keeps failing"
+)
+
+# Full-text search (FTS5, porter stemming over unicode61: 'clusters' finds 'cluster', and
+# Lithuanian diacritics are folded). The table `<name>_fts` indexes these columns of `<name>`.
+FTS_COLUMNS: dict[str, tuple[str, ...]] = {
+    "news_items": ("title", "summary"),
+    "events": ("title", "organiser", "location"),
+    "good_practices": ("title", "summary", "sections"),
+    "pages": ("title", "text"),
+}
+FTS_TOKENIZE = "porter"
+
+
+def index_name(table_name: str, columns: tuple[str, ...]) -> str:
+    return f"idx_{table_name}_{'_'.join(columns)}"
+
+
+@migrations(name="0002_views")
+def _views(db: sqlite_utils.Database) -> None:
+    from store.views import create_views  # views.py owns the view SQL; it imports this module
+
+    create_views(db)
+
+
+@migrations(name="0003_analyst_indexes")
+def _analyst_indexes(db: sqlite_utils.Database) -> None:
+    for table_name, cols in ADDED_INDEXES:
+        db.execute(
+            f"CREATE INDEX IF NOT EXISTS [{index_name(table_name, cols)}] "
+            f"ON [{table_name}] ({', '.join(cols)})"
+        )
+
+
+@migrations(name="0004_full_text_search")
+def _full_text_search(db: sqlite_utils.Database) -> None:
+    # The triggers keep each index current on every INSERT / UPDATE / DELETE, so the writer
+    # holds no search code. (The writer's INSERT OR REPLACE relies on recursive triggers for the
+    # delete half: see the note in store/search.py.)
+    for table_name, cols in FTS_COLUMNS.items():
+        db.table(table_name).enable_fts(cols, create_triggers=True, tokenize=FTS_TOKENIZE)

@@ -10,12 +10,13 @@ import hashlib
 import json
 import zlib
 from datetime import UTC, datetime
+from collections.abc import Iterable
 from typing import Any
 
 import sqlite_utils
 
 from store.batches import CHANGED, FAILED, PageRecord, PageState, SourceBatch, SourceInfo
-from store.history import apply_sightings
+from store.history import apply_sightings, finalize_source
 from store.identity import norm_text
 from store.runs import add_counts, utcnow
 
@@ -31,14 +32,23 @@ def ensure_source(db: sqlite_utils.Database, source: SourceInfo) -> int:
     return int(db.execute("SELECT id FROM sources WHERE name = ?", [source.name]).fetchone()[0])
 
 
-def page_states(db: sqlite_utils.Database, source_name: str) -> dict[str, PageState]:
-    """The validators and links the store keeps for every page of a source."""
-    rows = db.query(
+def page_states(
+    db: sqlite_utils.Database, source_name: str, urls: Iterable[str] | None = None
+) -> dict[str, PageState]:
+    """The validators and links the store keeps for pages of a source (all, or these URLs)."""
+    sql = (
         "SELECT p.url, p.etag, p.last_modified, p.content_hash, b.size, p.links "
         "FROM pages p JOIN sources s ON s.id = p.source_id "
-        "LEFT JOIN blobs b ON b.hash = p.content_hash WHERE s.name = ?",
-        [source_name],
+        "LEFT JOIN blobs b ON b.hash = p.content_hash WHERE s.name = ?"
     )
+    if urls is None:
+        rows = list(db.query(sql, [source_name]))
+    else:
+        wanted, rows = list(urls), []
+        for i in range(0, len(wanted), 500):  # stay under SQLite's bound-parameter limit
+            chunk = wanted[i : i + 500]
+            marks = ", ".join("?" for _ in chunk)
+            rows += db.query(f"{sql} AND p.url IN ({marks})", [source_name, *chunk])
     return {
         r["url"]: PageState(
             r["url"],
@@ -69,6 +79,17 @@ def write_batch(
             1 for p in batch.pages if p.outcome in ("not_modified", "unchanged")
         )
         counts["pages_failed"] = sum(1 for p in batch.pages if p.outcome == FAILED)
+        add_counts(db, run_id, counts)
+    return counts
+
+
+def finish_source(
+    db: sqlite_utils.Database, run_id: int, source: SourceInfo, *, truncated: bool
+) -> dict[str, int]:
+    """Settle the source's pending removals once all its batches of the run are written."""
+    with db.atomic():
+        source_id = ensure_source(db, source)
+        counts = finalize_source(db, run_id, source_id, truncated=truncated)
         add_counts(db, run_id, counts)
     return counts
 

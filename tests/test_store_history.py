@@ -13,7 +13,7 @@ from store.batches import CHANGED, FAILED, NOT_MODIFIED, PageRecord, SourceBatch
 from store.db import RunLockedError, StoreError, crawl_lock, open_db
 from store.report import render, report_data
 from store.runs import finish_run, mark_dead_runs, start_run
-from store.writer import load_blob, page_states, write_batch
+from store.writer import finish_source, load_blob, page_states, write_batch
 
 LIST = "https://www.klaster.lt/en/"
 SOURCE = SourceInfo("klaster", LIST, "auto")
@@ -43,9 +43,12 @@ def page(*items, events=(), figures=(), outcome=CHANGED, url=LIST, status=200, t
     )
 
 
-def crawl(db, *pages, truncated=False):
+def crawl(db, *pages, truncated=False, batches=1):
+    """One run; the pages split into `batches` batches, like a paged crawl."""
     run = start_run(db, ["klaster"])
-    write_batch(db, run, SourceBatch(SOURCE, tuple(pages), truncated=truncated), today="2026-11-24")
+    for i in range(batches):
+        write_batch(db, run, SourceBatch(SOURCE, tuple(pages[i::batches])), today="2026-11-24")
+    finish_source(db, run, SOURCE, truncated=truncated)
     finish_run(db, run, "completed")
     return [
         (c["change"], c["entity"], c["title"], c["fields"], c.get("reason"))
@@ -105,6 +108,23 @@ def test_failed_or_unchanged_listing_removes_nothing(db):
     crawl(db, page(A, B, C))
     assert crawl(db, page(outcome=FAILED, status=500)) == []
     assert crawl(db, page(outcome=NOT_MODIFIED, status=304)) == []
+
+
+def test_item_moved_to_a_page_in_a_later_batch_is_not_removed(db):
+    page2 = "https://www.klaster.lt/en/?page=2"
+    crawl(db, page(A, B), page(C, url=page2), batches=2)
+    # a new item pushes B to page 2; the two pages come in separate batches
+    assert [c[:3] for c in crawl(db, page(news("New"), A), page(B, C, url=page2), batches=2)] == [
+        ("added", "news", "New")
+    ]
+
+
+def test_item_pushed_past_max_pages_says_so(db):
+    crawl(db, page(A, B, C))
+    changes = crawl(db, page(news("New"), A, B), truncated=True)
+    removed = [c for c in changes if c[0] == "removed"]
+    assert [c[2] for c in removed] == ["Nordic days"]
+    assert removed[0][4].startswith("moved to a later page")
 
 
 def test_layout_change_removes_nothing_and_says_so(db):

@@ -1,0 +1,156 @@
+"""`agencywatch explore`: Datasette on the store, read-only, described and with canned queries.
+
+The metadata comes from the declarations (`store.schema.TABLES`, `store.views.VIEWS` and
+`QUESTIONS`, the canned queries) plus a look at the store itself (its sources, with links, and
+the units its figures use). The SQL lives in store/; this module only speaks Datasette.
+
+Read-only, and safe while crawls run: when no crawl holds the store, its WAL is checkpointed
+into the main file and Datasette opens it immutable (`-i`: a fixed snapshot with exact counts;
+an immutable reader would not see a WAL). When a crawl is running, Datasette opens the file
+as it does any mutable one, `mode=ro`, and follows the crawl. No canned query writes.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import socket
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from store.db import StoreError
+from store.schema import TABLES
+from store.views import QUESTIONS, VIEWS, figure_units, open_reader, snapshot_ready, source_links
+
+# What analysts facet on first; Datasette suggests more.
+FACETS: dict[str, list[str]] = {
+    "latest_news": ["source", "state"],
+    "latest_events": ["source", "state"],
+    "latest_good_practices": ["source", "country"],
+    "upcoming_events": ["source"],
+    "figures_by_page": ["source", "unit"],
+    "last_run_changes": ["source", "entity", "change"],
+    "item_history": ["entity", "source"],
+    "store_as_of": ["entity", "source"],
+    "changes": ["change", "entity"],
+    "items": ["entity", "state"],
+    "fetches": ["outcome"],
+}
+LABEL_COLUMNS = {"runs": "started_at", "items": "key"}  # how a foreign key shows in a row
+# compressed raw HTML, and a run's scratch list (empty between runs): reachable, not listed
+HIDDEN = {"blobs", "pending_removals"}
+SORT_DESC = {"runs": "id", "changes": "id", "fetches": "id", "item_versions": "id"}
+SETTINGS = {"sql_time_limit_ms": "3000", "truncate_cells_html": "400", "default_page_size": "50"}
+
+
+def metadata(db: sqlite_utils.Database, db_name: str) -> dict[str, Any]:
+    """Datasette metadata for the store opened as database `db_name`."""
+    return {
+        "title": f"agencywatch: {db_name}",
+        "description": "What agencywatch read on the watched websites. Read-only. Start with "
+        "the views (latest_news, upcoming_events, ...) or the queries below.",
+        "databases": {
+            db_name: {
+                "description_html": _sources_html(db),
+                "tables": _tables(db),
+                "queries": {
+                    q.name: {"title": q.title, "description": q.description, "sql": q.sql}
+                    for q in QUESTIONS
+                },
+            }
+        },
+    }
+
+
+def _sources_html(db: sqlite_utils.Database) -> str:
+    links = [
+        f'<a href="{html.escape(url)}">{html.escape(name)}</a>' for name, url in source_links(db)
+    ]
+    return "Watched sources: " + (", ".join(links) if links else "none crawled yet") + "."
+
+
+def _units_note(db: sqlite_utils.Database) -> str:
+    units = ", ".join(f"{unit} ({n})" for unit, n in figure_units(db))
+    return f" Units in this store: {units}." if units else ""
+
+
+def _tables(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    entries = [(t.name, t.doc, t.columns) for t in TABLES] + [
+        (v.name, v.doc, v.columns) for v in VIEWS
+    ]
+    units = _units_note(db)
+    for name, doc, columns in entries:
+        meta: dict[str, Any] = {
+            "description": doc + (units if name in ("figures", "figures_by_page") else ""),
+            "columns": {c.name: c.doc for c in columns},
+        }
+        if name in FACETS:
+            meta["facets"] = FACETS[name]
+        if name in LABEL_COLUMNS:
+            meta["label_column"] = LABEL_COLUMNS[name]
+        if name in SORT_DESC:
+            meta["sort_desc"] = SORT_DESC[name]
+        meta["hidden"] = name in HIDDEN
+        out[name] = meta
+    out["_sqlite_migrations"] = {"description": "Applied schema migrations.", "hidden": True}
+    return out
+
+
+def _check_port(port: int) -> None:
+    if port == 0:
+        return
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise StoreError(f"explore: port {port} is taken ({exc.strerror}); "
+                             "pick another with --port") from exc
+
+
+def serve_args(path: Path, meta_file: Path, port: int, *, immutable: bool, open_browser: bool
+               ) -> list[str]:
+    args = ["serve", *(["-i", str(path)] if immutable else [str(path)])]
+    args += ["--metadata", str(meta_file), "--host", "127.0.0.1", "--port", str(port)]
+    for name, value in SETTINGS.items():
+        args += ["--setting", name, value]
+    return args + (["--open"] if open_browser else [])
+
+
+def explore(db_path: str | Path, *, port: int = 8001, open_browser: bool = True) -> int:
+    """Serve the store with Datasette until interrupted; returns the exit code."""
+    try:
+        from datasette.cli import cli as datasette_cli
+    except ImportError as exc:
+        raise StoreError("explore needs Datasette: pip install 'agencywatch[explore]'") from exc
+    path = Path(db_path)
+    db = open_reader(path)
+    try:
+        meta = metadata(db, path.stem)
+    finally:
+        db.close()
+    _check_port(port)
+    immutable = snapshot_ready(path)
+    mode = ("a snapshot (restart to see later crawls)" if immutable
+            else "live: a crawl is running or the store is read-only here")
+    print(f"agencywatch: serving {path} read-only on http://127.0.0.1:{port}/{path.stem} "
+          f"({mode}); Ctrl-C stops", file=sys.stderr, flush=True)
+    with tempfile.TemporaryDirectory(prefix="agencywatch-explore-") as tmp:
+        meta_file = Path(tmp) / "metadata.json"
+        meta_file.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+        args = serve_args(path, meta_file, port, immutable=immutable, open_browser=open_browser)
+        return _run_datasette(datasette_cli, args)
+
+
+def _run_datasette(datasette_cli: Any, args: list[str]) -> int:
+    import click
+
+    try:
+        datasette_cli.main(args=args, prog_name="datasette", standalone_mode=False)
+    except click.ClickException as exc:
+        raise StoreError(f"explore: datasette: {exc.format_message()}") from exc
+    return 0
