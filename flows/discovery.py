@@ -1,0 +1,401 @@
+"""Which pages to fetch next: pagination and item detail links of a listing page, sitemaps and
+RSS/Atom feeds. Pure functions: bytes in, normalised URLs out.
+
+Pages are parsed once with lxml.html (BeautifulSoup is too slow to run on every page); XML
+with defusedxml, so a hostile sitemap cannot expand entities or reach the network.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import re
+import zlib
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
+from xml.etree.ElementTree import ParseError
+
+import lxml.etree
+import lxml.html
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as xml_fromstring
+from w3lib.encoding import html_to_unicode
+
+from flows.urls import host_of, in_scope, normalise_url
+
+log = logging.getLogger(__name__)
+
+# links to these are files, not pages
+_FILE_TYPES = (
+    "pdf doc docx xls xlsx ppt pptx odt ods odp rtf csv zip rar 7z gz tgz exe dmg apk",
+    "jpg jpeg png gif svg webp bmp ico tif tiff mp3 mp4 avi mov wmv webm",
+    "ics xml rss json js css woff woff2",
+)
+SKIP_EXTENSIONS = frozenset(f".{ext}" for line in _FILE_TYPES for ext in line.split())
+_NEXT_WORDS = frozenset(
+    {"next", "next page", "kitas", "kitas puslapis", "toliau", "sekantis", "sekantis puslapis"}
+)
+_ARROWS = "›»→>≫⟩"
+_READ_MORE = re.compile(
+    r"^(read more|more|more about\b.*|learn more|find out more|continue reading|details|"
+    r"more info(rmation)?|skaityti daugiau|skaityti|daugiau|plačiau|išsamiau|sužinokite daugiau)$"
+)
+_ITEM_CLASS = re.compile(
+    r"(?:^|[-_])(views-row|item|card|teaser|post|entry|article|news|event|result|node|media)"
+    r"(?:$|[-_\d])"
+)
+_CHROME_TOKENS = frozenset(
+    {"nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs", "cookie", "cookies",
+     "consent", "gdpr", "share", "sharing", "social", "skip", "sidebar", "toolbar"}
+)  # fmt: skip
+_CHROME_TAGS = frozenset({"nav", "aside", "form", "script", "noscript", "template"})
+_CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
+_LOCAL_CHROME_TAGS = frozenset({"header", "footer"})  # chrome unless inside an item
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_PAGE_PARAM = re.compile(r"(?:^|[?&;])(?:page|psl|p|pg|puslapis|start|offset)=\d+|/page/\d+", re.I)
+_MAX_XML_BYTES = 50 * 1024 * 1024  # the sitemaps protocol's own limit
+
+
+@dataclass(frozen=True, slots=True)
+class FollowLinks:
+    next_pages: list[str] = field(default_factory=list)  # pagination, best guesses first
+    detail_links: list[str] = field(default_factory=list)  # item pages, in document order
+
+
+class FeedEntry(NamedTuple):
+    url: str
+    title: str | None
+    date: str | None  # ISO 8601 when the feed's date could be read, else as written
+
+
+# -- HTML -------------------------------------------------------------------------------------
+
+
+def _parse_html(html: bytes | str | lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    if isinstance(html, lxml.html.HtmlElement):
+        return html.getroottree().getroot()
+    if isinstance(html, bytes):
+        # BOM, then <meta charset>, then utf-8: hrefs with Lithuanian letters stay right
+        html = html_to_unicode(None, html)[1]
+    html = re.sub(r"^\s*<\?xml[^>]*>", "", html)  # lxml refuses str with an encoding decl
+    try:
+        return lxml.html.document_fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return None  # an empty or unreadable page has no links
+
+
+def _tokens(el: Any) -> set[str]:
+    """Lowercased words of an element's class and id (`pager__item--next` -> pager, item, next)."""
+    text = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+    return {t for t in re.split(r"[\s_-]+", text) if t}
+
+
+def _text(el: Any) -> str:
+    return " ".join(el.text_content().split()).lower()
+
+
+def _is_chrome(el: Any) -> bool:
+    if el.tag in _CHROME_TAGS or (el.get("role") or "").lower() in _CHROME_ROLES:
+        return True
+    return bool(_tokens(el) & _CHROME_TOKENS)
+
+
+def _is_item(el: Any) -> bool:
+    if el.tag in {"article", "li", "tr"}:
+        return True
+    classes = (el.get("class") or "").lower().split()
+    return el.tag in {"div", "section", "dd"} and any(_ITEM_CLASS.search(c) for c in classes)
+
+
+class _Siblings:
+    """How many children of each parent share a (tag, first class) signature; counted once
+    per parent, so a listing of thousands of rows stays linear."""
+
+    def __init__(self) -> None:
+        self._counts: dict[Any, dict[tuple[str, str], int]] = {}
+
+    @staticmethod
+    def _signature(el: Any) -> tuple[str, str]:
+        classes = (el.get("class") or "").split() if isinstance(el.tag, str) else []
+        return (str(el.tag), classes[0] if classes else "")
+
+    def repeated(self, el: Any) -> bool:
+        parent = el.getparent()
+        if parent is None:
+            return False
+        counts = self._counts.get(parent)
+        if counts is None:
+            counts = {}
+            for child in parent:
+                sig = self._signature(child)
+                counts[sig] = counts.get(sig, 0) + 1
+            self._counts[parent] = counts  # the key keeps lxml's proxy (and identity) alive
+        return counts.get(self._signature(el), 0) >= 2
+
+
+def _wraps_heading(a: Any) -> bool:
+    return any(el.tag in _HEADINGS for el in a.iterdescendants())
+
+
+def _item_of(a: Any, siblings: _Siblings) -> Any | None:
+    """The repeated list item holding link `a` (or `a` itself, a card wrapping a heading), or
+    None when `a` is in page chrome or in no item. A <header>/<footer> inside an item is the
+    item's own, not the page's."""
+    item = a if _wraps_heading(a) and siblings.repeated(a) else None
+    pending = False  # a header/footer met below any item: page chrome unless an item holds it
+    for el in a.iterancestors():
+        if not isinstance(el.tag, str) or el.tag in {"body", "html"}:
+            break
+        if _is_chrome(el):
+            return None
+        if el.tag in _LOCAL_CHROME_TAGS or _tokens(el) & {"header", "footer"}:
+            if item is not None:
+                return None  # the whole list sits in the page header or footer
+            pending = True
+        elif item is None and _is_item(el) and siblings.repeated(el):
+            item, pending = el, False
+    return None if pending else item
+
+
+def _is_title_link(a: Any, item: Any) -> bool:
+    if any(el.tag in _HEADINGS for el in a.iterancestors()) or _wraps_heading(a):
+        return True
+    if _tokens(a) & {"title", "heading", "headline"}:
+        return True
+    parent = a.getparent()
+    if parent is not None and _tokens(parent) & {"title", "heading", "headline"}:
+        return True
+    has_heading = any(el.tag in _HEADINGS for el in item.iterdescendants())
+    first = next(item.iter("a"), None)
+    # a plain `<li><a>Title of the news</a> 2024-01-02</li>` list: the first, wordy link
+    return not has_heading and first is a and len(_text(a).split()) >= 2
+
+
+def _is_read_more(a: Any) -> bool:
+    label = (_text(a) or (a.get("aria-label") or "").lower()).strip(_ARROWS + " .…:")
+    return bool(_READ_MORE.match(label)) or bool(_tokens(a) & {"readmore", "more"})
+
+
+def _in_pager(a: Any) -> bool:
+    for el in a.iterancestors():
+        if not isinstance(el.tag, str):
+            continue
+        label = (el.get("aria-label") or "").lower()
+        if any(t.startswith(("pag", "paging")) for t in _tokens(el)) or "pag" in label:
+            return True
+        if "puslap" in label:
+            return True
+    return False
+
+
+def _is_next(a: Any) -> bool:
+    rel = (a.get("rel") or "").lower().split()
+    if "next" in rel:
+        return True
+    text = _text(a)
+    bare = " ".join(text.strip(_ARROWS + " ").split())
+    if bare in _NEXT_WORDS or (text and not text.strip(_ARROWS + " ")):
+        return not text.startswith("last") and "«" not in text
+    label = f"{a.get('aria-label') or ''} {a.get('title') or ''}".lower()
+    if re.search(r"\bnext\b|kitas", label):
+        return True
+    parent = a.getparent()
+    return "next" in _tokens(a) or (parent is not None and "next" in _tokens(parent))
+
+
+def _page_number(a: Any, href: str) -> bool:
+    text = _text(a)
+    return text.isdigit() and len(text) <= 4 and (_in_pager(a) or bool(_PAGE_PARAM.search(href)))
+
+
+def _candidate(href: str | None, base: str, page: str, hosts: Collection[str]) -> str | None:
+    """The normalised in-scope page URL `href` points to, or None."""
+    if not href or href.strip().startswith("#"):
+        return None
+    try:
+        url = normalise_url(href, base)
+    except ValueError:
+        return None
+    path = urlsplit(url).path.lower()
+    if url == page or not in_scope(url, hosts) or path.endswith(tuple(SKIP_EXTENSIONS)):
+        return None
+    return url
+
+
+def _base_url(root: Any, page_url: str) -> str:
+    for base in root.iter("base"):
+        href = base.get("href")
+        if href:
+            try:
+                return normalise_url(href, page_url)
+            except ValueError:
+                break
+    return page_url
+
+
+def find_follow_links(
+    html: bytes | str | lxml.html.HtmlElement, page_url: str, hosts: Collection[str] = ()
+) -> FollowLinks:
+    """Pagination and item detail links of a listing page, within `hosts` (empty: the page's
+    own host). Detail links are the title and "Read more" links of repeated items (article,
+    li, views-row, cards); links in nav, header, footer, aside and cookie banners, files,
+    mailto:, tel:, javascript: and other hosts are left out."""
+    root = _parse_html(html)
+    if root is None:
+        return FollowLinks()
+    hosts = hosts or {host_of(page_url)}
+    page = normalise_url(page_url)
+    base = _base_url(root, page_url)
+    next_pages: dict[str, None] = {}
+    numbered: dict[str, None] = {}
+    details: dict[str, None] = {}
+    siblings = _Siblings()
+    for link in root.iter("link"):
+        if "next" in (link.get("rel") or "").lower().split():
+            url = _candidate(link.get("href"), base, page, hosts)
+            if url:
+                next_pages[url] = None
+    for a in root.iter("a"):
+        url = _candidate(a.get("href"), base, page, hosts)
+        if url is None or "prev" in (a.get("rel") or "").lower():
+            continue
+        if _is_next(a) and not _in_header(a):
+            next_pages[url] = None
+        elif _page_number(a, url):
+            numbered[url] = None
+        else:
+            item = _item_of(a, siblings)
+            if item is not None and (_is_title_link(a, item) or _is_read_more(a)):
+                details[url] = None
+    pages = list(next_pages) + [u for u in numbered if u not in next_pages]
+    return FollowLinks(pages, [u for u in details if u not in next_pages and u not in numbered])
+
+
+def _in_header(a: Any) -> bool:
+    """A "next" link in the page header or a cookie banner is a slider or a consent step."""
+    for el in a.iterancestors():
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag == "header" or (el.get("role") or "") == "banner" or _tokens(el) & {"cookie"}:
+            return True
+    return False
+
+
+# -- XML: sitemaps and feeds --------------------------------------------------------------------
+
+
+def _xml_root(data: bytes) -> Any | None:
+    if data[:2] == b"\x1f\x8b":  # sitemap.xml.gz
+        inflater = zlib.decompressobj(wbits=31)
+        try:
+            data = inflater.decompress(data, _MAX_XML_BYTES)
+        except zlib.error:
+            return None
+        if inflater.unconsumed_tail:
+            log.warning("compressed XML inflates past %d bytes; ignored", _MAX_XML_BYTES)
+            return None
+    try:
+        return xml_fromstring(data)
+    except (ParseError, DefusedXmlException, ValueError) as exc:
+        log.info("unreadable XML (%s)", exc)
+        return None
+
+
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
+
+
+def _children(el: Any, name: str) -> Iterator[Any]:
+    return (child for child in el if _local(child.tag) == name)
+
+
+def _child_text(el: Any, *names: str) -> str | None:
+    for name in names:
+        for child in _children(el, name):
+            text = " ".join((child.text or "").split())
+            if text:
+                return text
+    return None
+
+
+def _web_urls(candidates: Iterable[str | None], base: str) -> list[str]:
+    urls: dict[str, None] = {}
+    for raw in candidates:
+        if not raw:
+            continue
+        try:
+            url = normalise_url(raw, base)
+        except ValueError:
+            continue
+        if urlsplit(url).scheme in {"http", "https"}:
+            urls[url] = None
+    return list(urls)
+
+
+def _sitemap_locs(data: bytes, base: str, container: str) -> list[str]:
+    root = _xml_root(data)
+    if root is None:
+        if container == "url" and data[:2] != b"\x1f\x8b" and b"<" not in data[:200]:
+            lines = data.decode("utf-8", "replace").splitlines()  # a text sitemap
+            return _web_urls((ln.strip() for ln in lines if "://" in ln), base)
+        return []
+    wanted = "urlset" if container == "url" else "sitemapindex"
+    if _local(root.tag) != wanted:
+        return []
+    return _web_urls((_child_text(el, "loc") for el in _children(root, container)), base)
+
+
+def parse_sitemap(data: bytes, base: str) -> list[str]:
+    """Page URLs of a sitemap (XML urlset, gzipped or not, or a text sitemap); [] for a
+    sitemap index (see `parse_sitemap_index`) or unreadable data."""
+    return _sitemap_locs(data, base, "url")
+
+
+def parse_sitemap_index(data: bytes, base: str) -> list[str]:
+    """The child sitemap URLs of a sitemap index; [] for anything else."""
+    return _sitemap_locs(data, base, "sitemap")
+
+
+def _iso_date(text: str | None) -> str | None:
+    if not text:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(text).isoformat()  # RSS: RFC 822 dates
+    except (TypeError, ValueError, IndexError):
+        return text  # Atom and dc:date are ISO 8601 already
+
+
+def _entry(el: Any, base: str, atom: bool) -> FeedEntry | None:
+    if atom:
+        links = [ln for ln in _children(el, "link") if ln.get("rel") in (None, "alternate")]
+        raw = links[0].get("href") if links else None
+        date = _child_text(el, "published", "updated")
+    else:
+        raw = _child_text(el, "link")
+        guid = next(_children(el, "guid"), None)
+        if raw is None and guid is not None and guid.get("isPermaLink") != "false":
+            raw = _child_text(el, "guid")
+        raw = raw or el.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about")
+        date = _child_text(el, "pubdate", "date", "published", "updated")
+    urls = _web_urls([raw], base)
+    return FeedEntry(urls[0], _child_text(el, "title"), _iso_date(date)) if urls else None
+
+
+def parse_feed(data: bytes, base: str) -> list[FeedEntry]:
+    """(url, title, date) of each item of an RSS 2.0, RSS 1.0 (RDF) or Atom feed."""
+    root = _xml_root(data)
+    if root is None:
+        return []
+    atom = _local(root.tag) == "feed"
+    name = "entry" if atom else "item"
+    entries: list[FeedEntry] = []
+    seen: set[str] = set()
+    for el in root.iter():
+        if _local(el.tag) == name:
+            entry = _entry(el, base, atom)
+            if entry is not None and entry.url not in seen:
+                seen.add(entry.url)
+                entries.append(entry)
+    return entries

@@ -1,0 +1,145 @@
+"""URL normalisation and scope: one spelling per page, so a run never fetches a page twice.
+
+`normalise_url` is deliberately conservative: it removes what never changes the page (the
+fragment, tracking parameters, a default port, letter case in scheme and host) and keeps the
+rest as written. Query parameters are not sorted and `ref` is not stripped: a wrongly merged URL
+silently loses a page, a missed merge only costs one extra request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
+
+from w3lib.url import safe_url_string
+
+WEB_SCHEMES = frozenset({"http", "https"})
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+# parameters that only tell the site where a visitor came from
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "gclsrc",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "_gl",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+    }
+)
+TRACKING_PREFIXES = ("utm_",)
+
+# WHATWG URL parsing drops these anywhere in a URL; HTML attributes often carry them
+_INVISIBLE = str.maketrans("", "", "\t\n\r")
+
+
+def is_tracking_param(name: str) -> bool:
+    key = unquote_plus(name).strip().lower()
+    return key in TRACKING_PARAMS or key.startswith(TRACKING_PREFIXES)
+
+
+def _clean_query(query: str) -> str:
+    # split by hand so the kept parameters stay byte-for-byte as the site wrote them
+    kept = [p for p in query.split("&") if p and not is_tracking_param(p.split("=", 1)[0])]
+    return "&".join(kept)
+
+
+def _netloc(scheme: str, url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""  # urlsplit lowercases it and drops IPv6 brackets
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port  # ValueError for a port that is not a number in range
+    userinfo = parts.netloc.rpartition("@")[0] if "@" in parts.netloc else ""
+    netloc = f"{userinfo}@{host}" if userinfo else host
+    if port is not None and port != DEFAULT_PORTS.get(scheme):
+        netloc = f"{netloc}:{port}"
+    return netloc
+
+
+def normalise_url(url: str, base: str | None = None) -> str:
+    """The canonical spelling of `url` (resolved against `base` when given).
+
+    http(s) URLs: scheme and host lowercased, IDNA host, unsafe characters percent-encoded,
+    default port dropped, empty path made `/`, fragment and tracking parameters removed.
+    Other schemes (mailto:, javascript:) come back resolved, with the scheme lowercased and no
+    fragment; `in_scope` rejects them. Raises ValueError for a URL that cannot be parsed
+    (a bad port, broken IPv6 brackets).
+    """
+    url = url.strip().translate(_INVISIBLE)
+    if base:
+        url = urljoin(base.strip(), url)
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in WEB_SCHEMES:
+        parts = urlsplit(url)
+        return urlunsplit((scheme, parts.netloc, parts.path, parts.query, ""))
+    url = safe_url_string(url)
+    parts = urlsplit(url)
+    return urlunsplit(
+        (scheme, _netloc(scheme, url), parts.path or "/", _clean_query(parts.query), "")
+    )
+
+
+def host_of(url: str) -> str:
+    """Lowercased host name of `url` (no port), '' when there is none."""
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+
+
+def _ascii_host(host: str) -> str:
+    """IDNA form of a host (`žinios.lt` -> `xn--inios-tib.lt`), the way normalise_url spells it."""
+    if host.isascii():
+        return host.lower()
+    try:
+        return urlsplit(safe_url_string(f"http://{host}/")).netloc.lower()
+    except (ValueError, UnicodeError):
+        return host.lower()
+
+
+def _strip_www(host: str) -> str:
+    return host[4:] if host.startswith("www.") else host
+
+
+def _entry_matches(entry: str, host: str, hostport: str) -> bool:
+    entry = entry.strip().lower()
+    if "://" in entry:  # a whole URL given where a host was meant
+        entry = urlsplit(entry).netloc
+    wildcard = entry.startswith(("*.", "."))  # explicit subdomain wildcard
+    entry = _ascii_host(entry.lstrip("*."))
+    if wildcard:
+        return host == entry or host.endswith(f".{entry}")
+    if entry.rsplit(":", 1)[-1].isdigit() and not entry.endswith("]"):
+        return hostport == entry
+    # www.example.org and example.org are the same site on every agency site we know
+    return _strip_www(host) == _strip_www(entry.strip("[]"))
+
+
+def in_scope(url: str, hosts: Iterable[str]) -> bool:
+    """True when `url` is http(s) and its host is one of `hosts`.
+
+    An entry matches its host with or without a leading `www.`; `.example.org` or
+    `*.example.org` also matches subdomains; `host:port` matches only that port.
+    An empty `hosts` matches nothing.
+    """
+    try:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        host = _ascii_host(parts.hostname or "")
+        port = parts.port or DEFAULT_PORTS.get(scheme)
+    except ValueError:
+        return False
+    if scheme not in WEB_SCHEMES or not host:
+        return False
+    shown = f"[{host}]" if ":" in host else host
+    hostport = f"{shown}:{port}"
+    return any(_entry_matches(entry, host, hostport) for entry in hosts)
