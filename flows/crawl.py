@@ -1,4 +1,5 @@
-"""Crawling one source: fetch -> extract -> records for the store. No Prefect, no SQL.
+"""Crawling: fetch -> extract -> records for the store, one batch of URLs at a time.
+No Prefect and no SQL here; the flow decides what goes in a batch and writes the results.
 
 A 304 or an unchanged body skips extraction; the links the store remembers for such a page are
 followed again, so detail pages behind an unchanged listing are still checked.
@@ -8,19 +9,19 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
-from extractors.core import extract
-
 from extractors import __version__ as EXTRACTOR_VERSION
+from extractors.core import extract
 from extractors.errors import AgencywatchError
 from extractors.records import PageExtraction
 from flows.config import Source
 from flows.discovery import find_follow_links
+from flows.frontier import Frontier
 from flows.http import Fetcher, FetchResult
-from flows.urls import normalise_url
+from flows.urls import in_scope, normalise_url
 from store.batches import (
     CHANGED,
     FAILED,
@@ -35,42 +36,109 @@ from store.batches import (
 
 log = logging.getLogger("agencywatch.crawl")
 ProgressHook = Callable[[str, PageRecord], None]
+Work = tuple[str, str]  # (normalised url, role)
 
 
 def source_info(source: Source) -> SourceInfo:
     return SourceInfo(source.name, source.url, source.kind, source.to_config())
 
 
-def crawl_source(
+def new_frontier(source: Source) -> Frontier:
+    frontier = Frontier(source.max_pages, source.scope())
+    frontier.add(source.url, "listing")
+    return frontier
+
+
+def follow_links(source: Source, frontier: Frontier, batch: SourceBatch) -> None:
+    """Queue the pagination and detail links a batch found (only when the source follows)."""
+    if not source.follow:
+        return
+    for page in batch.pages:
+        for link in page.links:
+            role, _, url = link.partition(" ")
+            frontier.add(url, "listing" if role == "next" else "detail")
+
+
+def crawl_batch(
     source: Source,
     fetcher: Fetcher,
+    work: Sequence[Work],
     states: Mapping[str, PageState],
     *,
+    workers: int = 2,
     on_page: ProgressHook | None = None,
 ) -> SourceBatch:
-    """Fetch the source's pages (following links when asked), extract the changed ones."""
-    start = normalise_url(source.url)
-    frontier: deque[tuple[str, str]] = deque([(start, "listing")])
-    queued = {start}
-    pages: list[PageRecord] = []
-    while frontier and len(pages) < source.max_pages:
-        url, role = frontier.popleft()
-        record, next_pages, details = crawl_page(source, fetcher, url, role, states.get(url))
-        pages.append(record)
+    """Fetch and extract a batch of one source's pages; the fetcher's host gate keeps the
+    requests polite, the threads only overlap waiting on the network."""
+
+    def one(item: Work) -> PageRecord:
+        url, role = item
+        record = crawl_page(source, fetcher, url, role, states.get(url))
         if on_page:
             on_page(source.name, record)
-        if not source.follow:
-            continue
-        for link, link_role in [
-            *((u, "listing") for u in next_pages),
-            *((u, "detail") for u in details),
-        ]:
-            if link not in queued:
-                queued.add(link)
-                frontier.append((link, link_role))
-    return SourceBatch(
-        source_info(source), tuple(pages), truncated=bool(frontier), counts=_counts(pages, states)
+        return record
+
+    if workers <= 1 or len(work) <= 1:
+        pages = [one(item) for item in work]
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="crawl") as pool:
+            pages = list(pool.map(one, work))
+    return SourceBatch(source_info(source), tuple(pages), counts=_counts(pages, states))
+
+
+def crawl_page(
+    source: Source, fetcher: Fetcher, url: str, role: str, state: PageState | None
+) -> PageRecord:
+    """One page: its record, with the pagination and detail links to follow in `links`."""
+    result = fetcher.fetch(
+        url,
+        etag=state.etag if state else None,
+        last_modified=state.last_modified if state else None,
+        known_size=state.size if state else None,
+        delay=source.delay,
+        scope=source.scope(),
     )
+    record = _record(result, role)
+    unchanged = record.outcome == CHANGED and state and state.content_hash == result.content_hash
+    if record.outcome == NOT_MODIFIED or unchanged:
+        remembered = state.links if state else ()
+        outcome = NOT_MODIFIED if record.outcome == NOT_MODIFIED else UNCHANGED
+        return replace(record, outcome=outcome, body=None, links=_for_role(remembered, role))
+    if record.outcome != CHANGED or result.body is None:
+        return record
+    try:
+        extraction = extract_page(source, result.body, result.text, url, role)
+        links = _links(source, result, extraction, url, role) if source.follow else ()
+    except AgencywatchError as exc:
+        return replace(record, outcome=FAILED, body=None, error=str(exc))
+    except Exception as exc:  # a parser bug must cost one page, not the run
+        log.exception("extraction crashed on %s", url)
+        error = f"{url}: extraction crashed: {type(exc).__name__}: {exc}"
+        return replace(record, outcome=FAILED, body=None, error=error)
+    return replace(record, extraction=extraction, links=links)
+
+
+def _links(
+    source: Source, result: FetchResult, extraction: PageExtraction, url: str, role: str
+) -> tuple[str, ...]:
+    """Pagination from the page's pager; detail pages are the extracted items' own links, so
+    menus and sidebars that merely look like lists are never followed."""
+    found = find_follow_links(
+        result.text or result.body or b"", result.final_url or url, source.scope()
+    )
+    details: list[str] = []
+    if role == "listing":
+        items = [*extraction.news, *extraction.events, *extraction.good_practices]
+        for item_url in dict.fromkeys(i.url for i in items if i.url):
+            link = normalise_url(item_url)
+            if link != url and in_scope(link, source.scope()):
+                details.append(link)
+    return (*(f"next {u}" for u in found.next_pages), *(f"detail {u}" for u in details))
+
+
+def _for_role(links: Iterable[str], role: str) -> tuple[str, ...]:
+    """Detail pages are leaves: only listings hand on their detail links."""
+    return tuple(link for link in links if role == "listing" or link.startswith("next "))
 
 
 def _counts(pages: list[PageRecord], states: Mapping[str, PageState]) -> dict[str, int]:
@@ -82,46 +150,6 @@ def _counts(pages: list[PageRecord], states: Mapping[str, PageState]) -> dict[st
         "bytes_downloaded": sum(p.bytes for p in pages),
         "bytes_saved": saved,
     }
-
-
-def crawl_page(
-    source: Source, fetcher: Fetcher, url: str, role: str, state: PageState | None
-) -> tuple[PageRecord, list[str], list[str]]:
-    """One page: returns its record and the pagination and detail links to follow."""
-    result = fetcher.fetch(
-        url,
-        etag=state.etag if state else None,
-        last_modified=state.last_modified if state else None,
-        known_size=state.size if state else None,
-    )
-    record = _record(result, role)
-    if record.outcome in (NOT_MODIFIED, UNCHANGED) or (
-        record.outcome == CHANGED and state and state.content_hash == result.content_hash
-    ):
-        record = replace(record, outcome=UNCHANGED if result.body else NOT_MODIFIED, body=None)
-        remembered = list(state.links) if state else []
-        return record, *_split_remembered(remembered, role)
-    if record.outcome != CHANGED or result.body is None:
-        return record, [], []
-    try:
-        extraction = extract_page(source, result.body, result.text, url, role)
-        follow = find_follow_links(result.body, result.final_url or url, source.scope())
-    except AgencywatchError as exc:
-        return replace(record, outcome=FAILED, body=None, error=str(exc)), [], []
-    except Exception as exc:  # a parser bug must cost one page, not the run
-        log.exception("extraction crashed on %s", url)
-        error = f"{url}: extraction crashed: {type(exc).__name__}: {exc}"
-        return replace(record, outcome=FAILED, body=None, error=error), [], []
-    next_pages = [normalise_url(u) for u in follow.next_pages]
-    details = [normalise_url(u) for u in follow.detail_links] if role == "listing" else []
-    links = tuple([*(f"next {u}" for u in next_pages), *(f"detail {u}" for u in details)])
-    return replace(record, extraction=extraction, links=links), next_pages, details
-
-
-def _split_remembered(links: list[str], role: str) -> tuple[list[str], list[str]]:
-    next_pages = [link.split(" ", 1)[1] for link in links if link.startswith("next ")]
-    details = [link.split(" ", 1)[1] for link in links if link.startswith("detail ")]
-    return next_pages, details if role == "listing" else []
 
 
 def _record(result: FetchResult, role: str) -> PageRecord:
@@ -163,10 +191,10 @@ def extract_page(
         html = drop_fragments(html, source.ignore)
     extraction = extract(html, url, kind=kind, selectors=source.selectors or None)
     if source.ignore_text:
-        text = extraction.text
+        page_text = extraction.text
         for pattern in source.ignore_text:
-            text = re.sub(pattern, "", text)
-        extraction = replace(extraction, text=text)
+            page_text = re.sub(pattern, "", page_text)
+        extraction = replace(extraction, text=page_text)
     return extraction
 
 
