@@ -21,7 +21,7 @@ from flows.config import Source
 from flows.discovery import find_follow_links
 from flows.frontier import Frontier
 from flows.http import Fetcher, FetchResult
-from flows.urls import in_scope, normalise_url
+from extractors.urls import in_scope, normalise_url
 from store.batches import (
     CHANGED,
     FAILED,

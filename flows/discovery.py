@@ -23,7 +23,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as xml_fromstring
 from w3lib.encoding import html_to_unicode
 
-from flows.urls import host_of, in_scope, normalise_url
+from extractors.urls import host_of, in_scope, normalise_url
 
 log = logging.getLogger(__name__)
 

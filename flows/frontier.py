@@ -11,7 +11,7 @@ import threading
 from collections import deque
 from collections.abc import Collection
 
-from flows.urls import in_scope, normalise_url
+from extractors.urls import in_scope, normalise_url
 
 
 class Frontier:

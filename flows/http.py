@@ -45,7 +45,7 @@ from flows.transport import (
     request_error,
     sniff_type,
 )
-from flows.urls import WEB_SCHEMES, host_of, in_scope, normalise_url
+from extractors.urls import WEB_SCHEMES, host_of, in_scope, normalise_url
 
 __all__ = [
     "FEED_TYPES",

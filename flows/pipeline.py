@@ -22,7 +22,7 @@ from flows.crawl import crawl_batch, follow_links, new_frontier, source_info
 from flows.frontier import Frontier
 from flows.http import Fetcher, FetchPolicy
 from flows.progress import CrawlWatcher, SourcePlan
-from flows.urls import normalise_url
+from extractors.urls import normalise_url
 from store.batches import FAILED, PageRecord, PageState, SourceBatch
 from store.db import crawl_lock, open_db
 from store.report import render_md, report_data, summary_line

@@ -13,7 +13,7 @@ import urllib3
 from w3lib.encoding import html_to_unicode
 
 from flows.errors import FetchError, TerminalFetchError, TransientFetchError, one_line
-from flows.urls import host_of
+from extractors.urls import host_of
 
 HTML_TYPES: frozenset[str] = frozenset({"text/html", "application/xhtml+xml"})
 FEED_TYPES: frozenset[str] = frozenset(

@@ -17,13 +17,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from extractors.urls import normalise_url
 
 Entity = str  # 'news' | 'event' | 'good_practice' | 'figure'
 
-TRACKING_PARAMS = re.compile(
-    r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga|_gl|yclid|igshid|ref|ref_src)$", re.I
-)
 _WS = re.compile(r"\s+")
 
 COMPARED_FIELDS: dict[Entity, tuple[str, ...]] = {
@@ -67,24 +65,13 @@ def norm_text(s: str | None) -> str | None:
 
 
 def canonical_url(url: str | None) -> str | None:
-    """Drop fragments and tracking parameters, lowercase scheme and host, drop default ports."""
+    """The item's URL as one spelling (see `extractors.urls.normalise_url`); None if unusable."""
     if not url:
         return None
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower()
-    port = parts.port
-    if port and not (
-        (parts.scheme == "http" and port == 80) or (parts.scheme == "https" and port == 443)
-    ):
-        host = f"{host}:{port}"
-    query = urlencode(
-        [
-            (k, v)
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-            if not TRACKING_PARAMS.match(k)
-        ]
-    )
-    return urlunsplit((parts.scheme.lower(), host, parts.path or "/", query, ""))
+    try:
+        return normalise_url(url)
+    except ValueError:
+        return url.strip() or None
 
 
 def title_key(title: str | None) -> str:

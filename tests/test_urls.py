@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flows.frontier import Frontier
-from flows.urls import in_scope, is_tracking_param, normalise_url
+from extractors.urls import in_scope, is_tracking_param, normalise_url
 
 
 @pytest.mark.parametrize(
