@@ -128,8 +128,12 @@ def _links(
     )
     details: list[str] = []
     if role == "listing":
-        items = [*extraction.news, *extraction.events, *extraction.good_practices]
-        for item_url in dict.fromkeys(i.url for i in items if i.url):
+        item_urls = [
+            *(n.url for n in extraction.news),
+            *(e.url for e in extraction.events),
+            *(g.url for g in extraction.good_practices),
+        ]
+        for item_url in dict.fromkeys(u for u in item_urls if u):
             link = normalise_url(item_url)
             if link != url and in_scope(link, source.scope()):
                 details.append(link)

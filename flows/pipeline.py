@@ -10,24 +10,22 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-import sqlite_utils
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from extractors.urls import normalise_url
 from flows.config import Source, load_sources, select_sources
-from flows.crawl import crawl_batch, follow_links, new_frontier, source_info
-from flows.frontier import Frontier
+from flows.crawl import crawl_batch
 from flows.http import Fetcher, FetchPolicy
 from flows.progress import CrawlWatcher, SourcePlan
-from extractors.urls import normalise_url
-from store.batches import FAILED, PageRecord, PageState, SourceBatch
-from store.db import crawl_lock, open_db
-from store.report import render_md, report_data, summary_line
-from store.runs import finish_run, mark_dead_runs, start_run, utcnow
-from store.writer import finish_source, page_states, write_batch
+from flows.runner import run_crawl_once
+from store.batches import FAILED, PageState, SourceBatch
+from store.db import open_db
+from store.report import render_md, summary_line
+from store.writer import page_states
 
 _FETCHERS: dict[FetchPolicy, Fetcher] = {}
 _FETCHERS_LOCK = threading.Lock()
@@ -67,6 +65,24 @@ class CrawlOutcome:
         return bool(pages["fetched"] + pages["not_modified"] == 0 and pages["failed"] > 0)
 
 
+class PrefectExecutor:
+    """Batches as Prefect tasks on the flow's task runner (threads, or a Dask cluster)."""
+
+    def __init__(self, policy: FetchPolicy) -> None:
+        self.policy = policy
+
+    def submit(
+        self, source: Source, work: list[tuple[str, str]], states: dict[str, PageState]
+    ) -> PrefectFuture[SourceBatch]:
+        return crawl_batch_task.submit(source, work, states, self.policy)
+
+    def next_done(self, handles: list[PrefectFuture[SourceBatch]]) -> PrefectFuture[SourceBatch]:
+        return next(iter(as_completed(handles)))
+
+    def result(self, handle: PrefectFuture[SourceBatch]) -> SourceBatch:
+        return handle.result()
+
+
 @flow(
     name="agencywatch-crawl",
     persist_result=False,
@@ -81,80 +97,10 @@ def crawl_flow(
 ) -> dict[str, Any]:
     """Crawl the sources once: fetch, extract, store, detect changes, publish the report."""
     sources = select_sources(load_sources(sources_path), only)
-    policy = FetchPolicy(user_agent=user_agent)
-    with crawl_lock(db_path, wait_s=lock_wait_s):
-        db = open_db(db_path)
-        mark_dead_runs(db)
-        run_id = start_run(db, [s.name for s in sources])
-        try:
-            _crawl_sources(db, run_id, sources, policy)
-        except BaseException as exc:
-            status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
-            finish_run(db, run_id, status, f"{type(exc).__name__}: {exc}")
-            raise
-        finish_run(db, run_id, "completed")
-        data = report_data(db, run_id)
-    _publish(data)
-    return {"run_id": run_id, "summary": summary_line(data), "report": data}
-
-
-BATCH_PAGES = 100  # pages per task: large enough to keep task count low, small enough for RAM
-BATCHES_IN_FLIGHT = 2  # per source; the host gate decides the real request rate
-
-
-def _crawl_sources(
-    db: sqlite_utils.Database, run_id: int, sources: list[Source], policy: FetchPolicy
-) -> None:
-    """Keep a few batches per source in flight; write each as it completes; settle a source's
-    removals once its frontier is empty and nothing of it is in flight."""
-    frontiers = {s.name: new_frontier(s) for s in sources}
-    inflight: dict[PrefectFuture[SourceBatch], tuple[Source, list[tuple[str, str]]]] = {}
-
-    def submit(source: Source) -> None:
-        frontier = frontiers[source.name]
-        while len(frontier) and sum(1 for s, _ in inflight.values() if s is source) < (
-            BATCHES_IN_FLIGHT
-        ):
-            work = _take(frontier, 1 if frontier.accepted == 1 else BATCH_PAGES)
-            states = page_states(db, source.name, [url for url, _ in work])
-            inflight[crawl_batch_task.submit(source, work, states, policy)] = (source, work)
-
-    for source in sources:
-        submit(source)
-    while inflight:
-        future = next(iter(as_completed(list(inflight))))
-        source, work = inflight.pop(future)
-        batch = _batch_or_failure(future, source, work)
-        write_batch(db, run_id, batch)
-        follow_links(source, frontiers[source.name], batch)
-        submit(source)
-        if not any(s is source for s, _ in inflight.values()):
-            finish_source(db, run_id, batch.source, truncated=frontiers[source.name].truncated)
-
-
-def _take(frontier: Frontier, n: int) -> list[tuple[str, str]]:
-    work = []
-    while len(work) < n and (item := frontier.pop()) is not None:
-        work.append(item)
-    return work
-
-
-def _batch_or_failure(
-    future: PrefectFuture[SourceBatch], source: Source, work: list[tuple[str, str]]
-) -> SourceBatch:
-    """A batch that crashed is recorded as failed pages; it removes nothing."""
-    try:
-        return future.result()
-    except Exception as exc:
-        error = f"batch failed: {type(exc).__name__}: {exc}"
-        get_run_logger().error("%s: %s", source.name, error)
-        pages = tuple(
-            PageRecord(
-                url=url, outcome=FAILED, fetched_at=utcnow(), role=role, error=f"{url}: {error}"
-            )
-            for url, role in work
-        )
-        return SourceBatch(source_info(source), pages)
+    executor = PrefectExecutor(FetchPolicy(user_agent=user_agent))
+    result = run_crawl_once(db_path, sources, executor, lock_wait_s=lock_wait_s)
+    _publish(result.report)
+    return {"run_id": result.run_id, "summary": result.summary, "report": result.report}
 
 
 def _publish(data: dict[str, Any]) -> None:

@@ -1,0 +1,161 @@
+"""One crawl run, independent of how batches are executed.
+
+The run loop keeps a few batches per source in flight, writes each batch as it completes (this
+process is the only writer of the store), follows the links a batch found, and settles a
+source's removals once its frontier is empty and nothing of it is in flight. The Prefect flow
+plugs in Prefect tasks (threads or a Dask cluster); tests and tools plug in a thread pool.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import sqlite_utils
+
+from flows.config import Source
+from flows.crawl import Work, crawl_batch, follow_links, new_frontier, source_info
+from flows.frontier import Frontier
+from flows.http import Fetcher
+from store.batches import FAILED, PageRecord, PageState, SourceBatch
+from store.db import crawl_lock, open_db
+from store.report import report_data, summary_line
+from store.runs import finish_run, mark_dead_runs, start_run, utcnow
+from store.writer import finish_source, page_states, write_batch
+
+log = logging.getLogger("agencywatch.run")
+BATCH_PAGES = 100  # pages per batch: few tasks for Prefect, bounded memory per batch
+BATCHES_IN_FLIGHT = 2  # per source; the fetcher's host gate sets the real request rate
+
+
+class Executor(Protocol):
+    """Runs batches somewhere: `submit` returns a handle, `next_done` blocks until one of the
+    handles is done and returns it, `result` returns its batch or raises what it raised."""
+
+    def submit(self, source: Source, work: list[Work], states: dict[str, PageState]) -> Any: ...
+
+    def next_done(self, handles: list[Any]) -> Any: ...
+
+    def result(self, handle: Any) -> SourceBatch: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    run_id: int
+    summary: str
+    report: dict[str, Any]
+
+
+def run_crawl_once(
+    db_path: str,
+    sources: list[Source],
+    executor: Executor,
+    *,
+    lock_wait_s: float = 5.0,
+    kind: str = "crawl",
+) -> RunResult:
+    """Lock the store, record a run, crawl, and end the run as completed, failed or
+    interrupted; what earlier batches stored stays stored whatever happens."""
+    with crawl_lock(db_path, wait_s=lock_wait_s):
+        db = open_db(db_path)
+        mark_dead_runs(db)
+        run_id = start_run(db, [s.name for s in sources], kind=kind)
+        try:
+            crawl_sources(db, run_id, sources, executor)
+        except BaseException as exc:
+            status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+            finish_run(db, run_id, status, f"{type(exc).__name__}: {exc}")
+            raise
+        finish_run(db, run_id, "completed")
+        data = report_data(db, run_id)
+        db.close()
+    return RunResult(run_id, summary_line(data), data)
+
+
+def crawl_sources(
+    db: sqlite_utils.Database, run_id: int, sources: list[Source], executor: Executor
+) -> None:
+    frontiers = {s.name: new_frontier(s) for s in sources}
+    inflight: dict[Any, tuple[Source, list[Work]]] = {}
+
+    def fill(source: Source) -> None:
+        frontier = frontiers[source.name]
+        while len(frontier) and _in_flight(inflight, source) < BATCHES_IN_FLIGHT:
+            work = _take(frontier, 1 if frontier.accepted == 1 else BATCH_PAGES)
+            states = page_states(db, source.name, [url for url, _ in work])
+            inflight[executor.submit(source, work, states)] = (source, work)
+
+    for source in sources:
+        fill(source)
+    while inflight:
+        handle = executor.next_done(list(inflight))
+        source, work = inflight.pop(handle)
+        batch = _batch_or_failure(executor, handle, source, work)
+        write_batch(db, run_id, batch)
+        follow_links(source, frontiers[source.name], batch)
+        fill(source)
+        if not _in_flight(inflight, source):
+            finish_source(db, run_id, batch.source, truncated=frontiers[source.name].truncated)
+
+
+def _in_flight(inflight: dict[Any, tuple[Source, list[Work]]], source: Source) -> int:
+    return sum(1 for s, _ in inflight.values() if s is source)
+
+
+def _take(frontier: Frontier, n: int) -> list[Work]:
+    work: list[Work] = []
+    while len(work) < n and (item := frontier.pop()) is not None:
+        work.append(item)
+    return work
+
+
+def _batch_or_failure(
+    executor: Executor, handle: Any, source: Source, work: list[Work]
+) -> SourceBatch:
+    """A batch that crashed is recorded as failed pages; failed pages remove nothing."""
+    try:
+        return executor.result(handle)
+    except Exception as exc:
+        error = f"batch failed: {type(exc).__name__}: {exc}"
+        log.error("%s: %s", source.name, error)
+        pages = tuple(
+            PageRecord(
+                url=url, outcome=FAILED, fetched_at=utcnow(), role=role, error=f"{url}: {error}"
+            )
+            for url, role in work
+        )
+        return SourceBatch(source_info(source), pages)
+
+
+class ThreadExecutor:
+    """Batches on a local thread pool: the executor of tests and of runs without Prefect."""
+
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        workers: int = 4,
+        on_page: Callable[[str, PageRecord], None] | None = None,
+    ) -> None:
+        self.fetcher = fetcher
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="batch")
+        self.on_page = on_page
+
+    def submit(
+        self, source: Source, work: list[Work], states: dict[str, PageState]
+    ) -> Future[SourceBatch]:
+        return self.pool.submit(
+            crawl_batch, source, self.fetcher, work, states, on_page=self.on_page
+        )
+
+    def next_done(self, handles: list[Future[SourceBatch]]) -> Future[SourceBatch]:
+        done, _ = wait(handles, return_when=FIRST_COMPLETED)
+        return next(iter(done))
+
+    def result(self, handle: Future[SourceBatch]) -> SourceBatch:
+        return handle.result()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
