@@ -1,0 +1,135 @@
+"""Small text helpers the extractors share: whitespace normalisation and sentence spans.
+
+The sentence rule is the one design.md fixes for a figure's `context`: a sentence ends at `.`,
+`!` or `?` followed by whitespace and then an upper-case letter or an opening quote, except
+after the abbreviations listed in `ABBREVIATIONS`. A newline always ends a sentence, because
+the plain text the extractors see has one block (paragraph, list item, cell) per line.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterable
+from typing import Any
+
+_WS = re.compile(r"\s+")
+
+# design.md's list, plus the two other magnitude abbreviations of the money rule (`tūkst.`,
+# `mlrd.`) which, like `mln.`, sit inside a figure and are never a sentence end.
+ABBREVIATIONS = frozenset(
+    {"mln", "sq", "d", "m", "proc", "e.g", "i.e", "dr", "no", "etc", "tūkst", "mlrd"}
+)
+
+# Opening quotes that may start a sentence: straight, curly, Lithuanian low-9, guillemets.
+_OPENING_QUOTES = "\"'“‘„«‚"
+
+# A candidate sentence end: terminal punctuation, whitespace, then the next sentence's first
+# character. The whitespace run is bounded by the text itself; no nested quantifiers.
+_END = re.compile(r"[.!?][ \t\u00a0\u2009\u202f]+(?=\S)")
+# The word just before a full stop, dots inside it kept ("e.g", "i.e"), read backwards.
+_WORD_BEFORE_DOT = re.compile(r"(?:[^\W\d_]+\.)*[^\W\d_]+$")
+
+
+def normalise_ws(text: str) -> str:
+    """Runs of whitespace become one space; the ends are stripped."""
+    return _WS.sub(" ", text).strip()
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    # Look back a short, bounded window: abbreviations are short words.
+    window = text[max(0, dot - 12) : dot]
+    found = _WORD_BEFORE_DOT.search(window)
+    if found is None:
+        return False
+    word = found.group(0).lower()
+    return word in ABBREVIATIONS
+
+
+def _line_sentences(text: str, start: int, stop: int) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    begin = start
+    for end in _END.finditer(text, start, stop):
+        nxt = text[end.end()]
+        if not (nxt.isupper() or nxt in _OPENING_QUOTES):
+            continue
+        if text[end.start()] == "." and _is_abbreviation(text, end.start()):
+            continue
+        spans.append((begin, end.start() + 1))
+        begin = end.end()
+    spans.append((begin, stop))
+    return spans
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of every sentence of `text`, in order, newlines always ending one.
+
+    Spans may include surrounding spaces; callers normalise the slice. Blank lines give no span.
+    """
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    length = len(text)
+    while pos <= length:
+        newline = text.find("\n", pos)
+        stop = length if newline < 0 else newline
+        if text[pos:stop].strip():
+            spans.extend(_line_sentences(text, pos, stop))
+        pos = stop + 1
+    return spans
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of `text`, each whitespace-normalised, empty ones dropped."""
+    out = (normalise_ws(text[a:b]) for a, b in sentence_spans(text))
+    return [s for s in out if s]
+
+
+class SentenceIndex:
+    """Finds the sentence holding an offset in O(log n), for many lookups on one text."""
+
+    __slots__ = ("_cache", "_spans", "_starts", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._spans = sentence_spans(text)
+        self._starts = [a for a, _ in self._spans]
+        # Many figures share a sentence; normalising it once keeps a long one linear.
+        self._cache: dict[int, str] = {}
+
+    def sentence_at(self, offset: int) -> str:
+        """The whitespace-normalised sentence containing `offset` ("" when none does)."""
+        i = bisect_right(self._starts, offset) - 1
+        if i < 0:
+            return ""
+        a, b = self._spans[i]
+        if offset >= b:
+            return ""
+        if i not in self._cache:
+            self._cache[i] = normalise_ws(self._text[a:b])
+        return self._cache[i]
+
+
+def trie_regex(words: Iterable[str]) -> str:
+    """A regex matching any of `words`, as one alternation per shared prefix ("ju(?:ne|ly)").
+
+    The regex engine then rejects a position after one character instead of trying a hundred
+    words in turn; the longest word wins where one is the prefix of another ("sept", "sep").
+    """
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # end of a word
+
+    def emit(node: dict[str, Any]) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:  # the shorter word is also a name: the longer branch is optional, tried first
+            body = "(?:" + body + ")?" if len(branches) == 1 else body[:-1] + ")?"
+        return body
+
+    return emit(trie) if trie else "(?!)"  # no words: a regex that never matches
