@@ -13,6 +13,7 @@ The work is proportional to the pages that changed, not to the size of the store
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import Any
 
 import sqlite_utils
 
+from extractors.records import PageExtraction
 from store.batches import CHANGED, PageRecord, SourceBatch
 from store.identity import Sighting, changed_fields, norm_text, sightings_of, title_key
 
@@ -32,8 +34,8 @@ ENTITY_TABLES = {
 }
 LIST_ENTITIES = ("news", "event", "good_practice")
 RENAME_MIN_RATIO = 0.8
-HEALTH_MIN_ITEMS = 2
-DROPPED = "dropped from listing"  # a page that had at least this many items of a kind and now has none
+HEALTH_MIN_ITEMS = 2  # a page that had at least this many items of a kind and now has none
+DROPPED = "dropped from listing"
 
 
 @dataclass
@@ -72,12 +74,14 @@ def finalize_source(
 ) -> dict[str, int]:
     """Remove the items still missing at the end of the source's crawl."""
     counts: dict[str, int] = defaultdict(int)
-    rows = list(db.query(
-        "SELECT i.*, p.reason AS pending_reason FROM pending_removals p "
-        "JOIN items i ON i.id = p.item_id WHERE p.run_id = ? AND i.source_id = ? "
-        "AND i.state = 'active' AND i.last_seen_run != ?",
-        [run_id, source_id, run_id],
-    ))
+    rows = list(
+        db.query(
+            "SELECT i.*, p.reason AS pending_reason FROM pending_removals p "
+            "JOIN items i ON i.id = p.item_id WHERE p.run_id = ? AND i.source_id = ? "
+            "AND i.state = 'active' AND i.last_seen_run != ?",
+            [run_id, source_id, run_id],
+        )
+    )
     for item in rows:
         reason = item.pop("pending_reason")
         if truncated and reason == DROPPED:
@@ -122,8 +126,6 @@ def unhealthy_note(read: _PageRead, before: dict[str, int]) -> str | None:
 def _record_page_change(
     db: sqlite_utils.Database, run_id: int, source_id: int, read: _PageRead, counts: dict[str, int]
 ) -> None:
-    from store.writer import text_hash  # late: writer imports this module
-
     ext = read.page.extraction
     assert ext is not None
     row = db.execute(
@@ -132,7 +134,7 @@ def _record_page_change(
     ).fetchone()
     page_id, old_title, old_text, old_hash, old_counts_raw, first_seen = row
     old_counts = json.loads(old_counts_raw or "{}")
-    new_hash = text_hash(ext.text)
+    new_hash = comparable_text_hash(ext)
     note = unhealthy_note(read, old_counts)
     if note:
         db.execute(
@@ -156,7 +158,7 @@ def _record_page_change(
             page_id,
         ],
     )
-    if first_seen == run_id or old_hash is None or old_hash == new_hash:
+    if first_seen == run_id or old_hash is None or old_hash == new_hash or _is_listing(read):
         return
     fields: dict[str, Any] = {}
     if norm_text(old_title) != norm_text(ext.title):
@@ -176,6 +178,23 @@ def _record_page_change(
         None,
         10,
     )
+
+
+def _is_listing(read: _PageRead) -> bool:
+    """A page that lists news or events: its item changes already say what changed, and its
+    text changes on a mere reorder, so no page-level text change is reported for it."""
+    ext = read.page.extraction
+    return bool(ext and (ext.news or ext.events))
+
+
+def comparable_text_hash(ext: PageExtraction) -> str | None:
+    """Hash of the page text with each figure written as its value, so that reformatting a
+    figure (`€3.5 million` -> `EUR 3,500,000`) is not a text change."""
+    text = ext.text or ""
+    for fig in ext.figures:
+        text = text.replace(fig.text, f" {float(fig.value):.6g} {fig.unit} ")
+    text = norm_text(text) or ""
+    return hashlib.sha256(text.encode()).hexdigest()[:32] if text else None
 
 
 def _apply_page(

@@ -17,6 +17,7 @@ import sqlite_utils
 from store.runs import get_run
 
 PAGE_STATS = ("fetched", "not_modified", "failed")
+LAYOUT = "layout changed?"
 
 
 def report_data(db: sqlite_utils.Database, run: str | int = "latest") -> dict[str, Any]:
@@ -38,13 +39,7 @@ def report_data(db: sqlite_utils.Database, run: str | int = "latest") -> dict[st
             [row["id"]],
         )
     ]
-    failures = [
-        {"url": f["url"], "error": f["error"]}
-        for f in db.query(
-            "SELECT url, error FROM fetches WHERE run_id = ? AND error IS NOT NULL ORDER BY id",
-            [row["id"]],
-        )
-    ]
+    failures = _failures(db, row["id"])
     return {
         "run": {
             "id": row["id"],
@@ -68,6 +63,33 @@ def report_data(db: sqlite_utils.Database, run: str | int = "latest") -> dict[st
         "changes": changes,
         "failures": failures,
     }
+
+
+def _failures(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]:
+    """Fetch failures one per URL; a layout change is said once per source, naming its pages."""
+    rows = list(
+        db.query(
+            "SELECT f.url, f.error, s.name AS source FROM fetches f "
+            "JOIN sources s ON s.id = f.source_id WHERE f.run_id = ? AND f.error IS NOT NULL "
+            "ORDER BY f.id",
+            [run_id],
+        )
+    )
+    failures = [{"url": r["url"], "error": r["error"]} for r in rows if LAYOUT not in r["error"]]
+    layout: dict[str, list[str]] = {}
+    for r in rows:
+        if LAYOUT in r["error"]:
+            layout.setdefault(r["source"], []).append(r["url"])
+    for source, urls in layout.items():
+        pages = "1 page" if len(urls) == 1 else f"{len(urls)} pages"
+        failures.append(
+            {
+                "url": urls[0],
+                "error": f"{source}: extraction failed: {LAYOUT} ({pages} read but yielded no "
+                f"items where they had some: {', '.join(urls)}); nothing removed",
+            }
+        )
+    return failures
 
 
 def render(data: dict[str, Any], fmt: str) -> str:

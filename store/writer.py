@@ -6,18 +6,16 @@ and every earlier run intact.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import zlib
-from datetime import UTC, datetime
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlite_utils
 
 from store.batches import CHANGED, FAILED, PageRecord, PageState, SourceBatch, SourceInfo
 from store.history import apply_sightings, finalize_source
-from store.identity import norm_text
 from store.runs import add_counts, utcnow
 
 
@@ -165,11 +163,6 @@ def _store_blob(db: sqlite_utils.Database, digest: str, body: bytes) -> None:
 def load_blob(db: sqlite_utils.Database, digest: str) -> bytes | None:
     row = db.execute("SELECT content FROM blobs WHERE hash = ?", [digest]).fetchone()
     return zlib.decompress(row[0]) if row else None
-
-
-def text_hash(text: str | None) -> str | None:
-    t = norm_text(text)
-    return hashlib.sha256(t.encode()).hexdigest()[:32] if t else None
 
 
 def json_dumps(value: Any) -> str:

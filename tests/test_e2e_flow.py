@@ -101,7 +101,6 @@ EXPECTED_SECOND = {
     ("updated", "event", KLASTER, ("location",), None,
      K + "events/5th-cluster-matchmaking-conference"),
     ("added", "figure", KLASTER, (), None, "60 cluster representatives"),
-    ("updated", "page", KLASTER, ("text",), None, K),
     ("removed", "figure", MITA, (), "no longer on the page", "LTL 186 million"),
     ("added", "figure", MITA, (), None, "EUR 44.8 million"),
     ("added", "figure", MITA, (), None, "5 members"),

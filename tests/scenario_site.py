@@ -1,0 +1,134 @@
+"""A small agency site whose pages tests change between crawls, served on 127.0.0.1.
+
+The site is data (`Site.items`, `Site.per_page`, `Site.faults`); the HTML is rendered on each
+request, so a test edits the data and crawls again.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Item:
+    slug: str
+    title: str
+    date: str  # as written on the page, e.g. "July 18 d., 2017"
+    teaser: str
+    body: str  # detail page text (figures go here)
+
+
+@dataclass
+class Site:
+    items: list[Item]
+    per_page: int = 3
+    layout: str = "articles"  # "articles", "articles-v2" (markup-only edit), "broken"
+    link_suffix: str = ""  # e.g. "?utm_source=newsletter"
+    faults: dict[str, Any] = field(default_factory=dict)  # path -> status code or "timeout"
+    gone: set[str] = field(default_factory=set)  # paths answering 404
+
+    def page(self, path: str) -> tuple[int, str]:
+        if path in self.gone:
+            return 404, "<h1>Not found</h1>"
+        if path == "/news" or path.startswith("/news?page="):
+            number = int(path.split("=")[1]) if "=" in path else 1
+            return 200, self.listing(number)
+        for item in self.items:
+            if path == f"/news/{item.slug}":
+                return 200, self.detail(item)
+        return 404, "<h1>Not found</h1>"
+
+    def listing(self, number: int) -> str:
+        start = (number - 1) * self.per_page
+        chunk = self.items[start : start + self.per_page]
+        blocks = "\n".join(self._block(i) for i in chunk)
+        more = len(self.items) > start + self.per_page
+        pager = f'<a rel="next" href="/news?page={number + 1}">Next ›</a>' if more else ""
+        return _frame("News", f"<h1>News</h1>\n{blocks}\n<nav class='pager'>{pager}</nav>")
+
+    def _block(self, item: Item) -> str:
+        href = f"/news/{item.slug}{self.link_suffix}"
+        title, date, teaser = (html.escape(v) for v in (item.title, item.date, item.teaser))
+        if self.layout == "broken":  # a redesign the extractors cannot read as a list
+            return f"<p>{title} {date} {teaser}</p>"
+        if self.layout == "articles-v2":  # same content, other markup and whitespace
+            return (f'<div class="teaser teaser--news"><article class="node">\n'
+                    f'  <h2 class="node__title"><a href="{href}">  {title} </a></h2>\n'
+                    f'  <div class="meta"><span class="date">{date}</span></div>\n'
+                    f'  <div class="summary"><p>{teaser}</p></div>\n'
+                    f'  <a class="more" href="{href}">Read more</a></article></div>')
+        return (f'<article class="news-item"><h2><a href="{href}">{title}</a></h2>'
+                f'<p class="date">{date}</p><p>{teaser}</p>'
+                f'<a href="{href}">Read more</a></article>')
+
+    def detail(self, item: Item) -> str:
+        body = f"<h1>{html.escape(item.title)}</h1><p class='date'>{html.escape(item.date)}</p>"
+        return _frame(item.title, body + f"<p>{html.escape(item.body)}</p>")
+
+
+def _frame(title: str, main: str) -> str:
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>{html.escape(title)} | Agency</title></head><body>
+<header><nav><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li>
+<li><a href="/about">About us</a></li></ul></nav></header>
+<main>{main}</main>
+<footer><p>Agency, Gedimino pr. 38, LT-01104 Vilnius, tel. +370 5 264 4700</p></footer>
+</body></html>"""
+
+
+class SiteServer:
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        handler = _handler(self)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def __enter__(self) -> SiteServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _handler(server: SiteServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:  # quiet
+            pass
+
+        def do_GET(self) -> None:
+            path = self.path.split("?utm_")[0].split("&utm_")[0]
+            if path == "/robots.txt":
+                return self._send(200, "User-agent: *\nAllow: /\n", "text/plain")
+            fault = server.site.faults.get(path)
+            if fault == "timeout":
+                time.sleep(3)
+                return self._send(200, "<p>late</p>")
+            if isinstance(fault, int):
+                return self._send(fault, "<h1>Server error</h1>")
+            status, text = server.site.page(path)
+            self._send(status, text)
+
+        def _send(self, status: int, text: str, ctype: str = "text/html") -> None:
+            data = text.encode()
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", f"{ctype}; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+    return Handler
