@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from extractors.errors import AgencywatchError
+from flows.schedule import cmd_schedule
 from flows.settings import Settings, prepare_prefect
 
 EPILOG = {
@@ -42,11 +44,63 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         metavar="NAME",
         help="crawl only this source (repeatable)",
     )
+    p.add_argument(
+        "--progress",
+        choices=("auto", "live", "plain", "off"),
+        default=os.environ.get("AGENCYWATCH_PROGRESS") or "auto",
+        help="auto: a live view in a terminal, plain lines in a pipe or CI "
+        "(also AGENCYWATCH_PROGRESS)",
+    )
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        default=os.environ.get("AGENCYWATCH_DASK_ADDRESS") or None,
+        help="run the batch tasks on this Dask scheduler (tcp://HOST:PORT); "
+        "needs PREFECT_API_URL (also AGENCYWATCH_DASK_ADDRESS)",
+    )
     p.set_defaults(func=cmd_crawl)
+
+    p = sub.add_parser(
+        "schedule",
+        help="register the sources' cron schedules as Prefect deployments and serve them",
+        epilog="example: agencywatch schedule --sources sources.toml --db agencywatch.db",
+    )
+    p.add_argument("--sources", default=settings.sources, help="sources file (sources.toml)")
+    p.add_argument("--db", default=settings.db, help="SQLite store (agencywatch.db)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--serve",
+        dest="register_only",
+        action="store_false",
+        help="register and run the scheduled crawls until stopped (default)",
+    )
+    mode.add_argument(
+        "--register-only",
+        dest="register_only",
+        action="store_true",
+        help="register (or update) the deployments and exit",
+    )
+    p.add_argument(
+        "--port",
+        type=int,
+        default=4200,
+        help="port of the Prefect server started when PREFECT_API_URL is not set",
+    )
+    p.add_argument(
+        "--timezone",
+        default=os.environ.get("AGENCYWATCH_TIMEZONE") or "UTC",
+        help="IANA time zone of the cron expressions (UTC; also AGENCYWATCH_TIMEZONE)",
+    )
+    p.set_defaults(func=cmd_schedule, register_only=False)
 
     p = sub.add_parser("report", help="the change report of one run", epilog=EPILOG["report"])
     p.add_argument("--db", default=settings.db, help="SQLite store")
     p.add_argument("--run", default="latest", help="run number or 'latest'")
+    p.add_argument(
+        "--since",
+        metavar="DATE",
+        help="the changes of every crawl run since DATE (ISO), instead of one run",
+    )
     p.add_argument("--format", choices=("md", "html", "json"), default="md")
     p.add_argument("--output", help="write to this file instead of stdout")
     p.set_defaults(func=cmd_report)
@@ -87,6 +141,10 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     v = ssub.add_parser("validate", help="check a sources file", epilog=EPILOG["validate"])
     v.add_argument("--sources", default=settings.sources, help="sources file")
     v.set_defaults(func=cmd_validate)
+
+    from flows.cli_store import register
+
+    register(sub, settings)  # search, explore, export, schema-docs
     return parser
 
 
@@ -121,10 +179,23 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
     with crawl_lock(args.db, wait_s=settings.lock_wait_s):
         pass  # fail fast, before Prefect starts, when another crawl holds the store
     prepare_prefect(settings)
+    from flows.progress import CrawlWatcher
+
+    if args.dask:
+        from flows.scale import check_dask
+
+        check_dask(args.dask)  # no API server, no workers, no project on them: exit 2 now
     from flows.pipeline import run_crawl
 
+    watcher = None if args.progress == "off" else CrawlWatcher(args.progress)
     outcome = run_crawl(
-        str(args.sources), str(args.db), args.only, settings.user_agent, settings.lock_wait_s
+        str(args.sources),
+        str(args.db),
+        args.only,
+        settings.user_agent,
+        settings.lock_wait_s,
+        progress=watcher,
+        dask_address=args.dask,
     )
     for failure in outcome.report["failures"]:
         print(f"failed: {failure['error']}", file=sys.stderr)
@@ -134,10 +205,11 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from store.db import open_db
-    from store.report import render, report_data
+    from store.report import render, report_data, report_since
 
     db = open_db(args.db, create=False)
-    text = render(report_data(db, args.run), args.format)
+    data = report_since(db, args.since) if args.since else report_data(db, args.run)
+    text = render(data, args.format)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
@@ -164,12 +236,12 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _download(url: str, settings: Settings) -> tuple[bytes, str]:
-    from flows.errors import FetchError
     from flows.http import Fetcher, FetchPolicy
 
-    result = Fetcher(FetchPolicy(user_agent=settings.user_agent)).fetch(url)
+    with Fetcher(FetchPolicy(user_agent=settings.user_agent)) as fetcher:
+        result = fetcher.fetch(url)
     if result.error or result.body is None:
-        raise FetchError(result.error or f"{url}: no body")
+        raise AgencywatchError(result.error or f"{url}: empty answer")
     return result.body, result.final_url or url
 
 

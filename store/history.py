@@ -43,6 +43,7 @@ class _PageRead:
     page: PageRecord
     sightings: list[Sighting]
     healthy: dict[str, bool] = field(default_factory=dict)
+    emptied: dict[str, list[str]] = field(default_factory=dict)  # entity -> fields gone empty
 
 
 def apply_sightings(
@@ -105,7 +106,44 @@ def _read(db: sqlite_utils.Database, page: PageRecord) -> _PageRead:
     for entity in (*LIST_ENTITIES, "figure"):
         lost = before.get(entity, 0) >= HEALTH_MIN_ITEMS and now.get(entity, 0) == 0
         read.healthy[entity] = not lost and not (entity == "figure" and not data.get("text"))
+    for entity in LIST_ENTITIES:
+        emptied = _emptied_fields(db, page.url, entity, read.sightings)
+        if emptied:
+            read.healthy[entity] = False
+            read.emptied[entity] = emptied
     return read
+
+
+FILL_FIELDS = {
+    "news": ("date", "summary", "url"),
+    "event": ("start_date", "location", "url"),
+    "good_practice": ("summary", "main_institution", "start_date"),
+}
+
+
+def _emptied_fields(
+    db: sqlite_utils.Database, page_url: str, entity: str, sightings: list[Sighting]
+) -> list[str]:
+    """Fields that were filled on (nearly) every item of the page and are now empty on every
+    one: the extractor lost its grip on the layout, the site did not blank them all at once."""
+    new = [s.data for s in sightings if s.entity == entity]
+    if len(new) < HEALTH_MIN_ITEMS + 1:
+        return []
+    fields = FILL_FIELDS[entity]
+    old = list(
+        db.query(
+            f"SELECT {', '.join(fields)} FROM [{ENTITY_TABLES[entity]}] "
+            "WHERE page_url = ? AND state = 'active'",
+            [page_url],
+        )
+    )
+    if len(old) < HEALTH_MIN_ITEMS + 1:
+        return []
+    return [
+        f
+        for f in fields
+        if sum(1 for r in old if r[f]) >= 0.8 * len(old) and not any(d.get(f) for d in new)
+    ]
 
 
 def _count(sightings: list[Sighting]) -> dict[str, int]:
@@ -119,7 +157,12 @@ def unhealthy_note(read: _PageRead, before: dict[str, int]) -> str | None:
     lost = [e for e, ok in read.healthy.items() if not ok and e in LIST_ENTITIES]
     if not lost:
         return None
-    detail = ", ".join(f"{e}: {before.get(e, 0)} -> 0" for e in lost)
+    detail = ", ".join(
+        f"{e}: {', '.join(read.emptied[e])} empty on every item"
+        if e in read.emptied
+        else f"{e}: {before.get(e, 0)} -> 0"
+        for e in lost
+    )
     return f"{read.page.url}: extraction failed: layout changed? ({detail}); nothing removed"
 
 

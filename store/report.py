@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
+from store.db import StoreError
 from store.runs import get_run
 
 PAGE_STATS = ("fetched", "not_modified", "failed")
@@ -22,7 +23,38 @@ LAYOUT = "layout changed?"
 
 def report_data(db: sqlite_utils.Database, run: str | int = "latest") -> dict[str, Any]:
     row = get_run(db, run)
-    changes = [
+    return {
+        "run": _run_json(row),
+        "changes": _changes(db, [row["id"]]),
+        "failures": _failures(db, row["id"]),
+    }
+
+
+def report_since(db: sqlite_utils.Database, since: str) -> dict[str, Any]:
+    """The changes of every crawl run started on or after `since` (an ISO date or time).
+
+    Same shape as one run's report, plus `runs` (each run) and `run_id` on each change; `run`
+    is the latest of them, so scripts reading one run's report keep working."""
+    rows = list(
+        db.query("SELECT * FROM runs WHERE kind = 'crawl' AND started_at >= ? ORDER BY id", [since])
+    )
+    if not rows:
+        raise StoreError(f"no crawl run started on or after {since!r}")
+    ids = [r["id"] for r in rows]
+    return {
+        "run": _run_json(rows[-1]),
+        "runs": [_run_json(r) for r in rows],
+        "since": since,
+        "changes": _changes(db, ids, with_run=True),
+        "failures": [f for r in rows for f in _failures(db, r["id"])],
+    }
+
+
+def _changes(
+    db: sqlite_utils.Database, run_ids: list[int], *, with_run: bool = False
+) -> list[dict[str, Any]]:
+    marks = ", ".join("?" for _ in run_ids)
+    return [
         {
             "change": c["change"],
             "entity": c["entity"],
@@ -32,36 +64,35 @@ def report_data(db: sqlite_utils.Database, run: str | int = "latest") -> dict[st
             "title": c["title"],
             "fields": json.loads(c["fields"] or "{}"),
             **({"reason": c["reason"]} if c["reason"] else {}),
+            **({"run_id": c["run_id"]} if with_run else {}),
         }
         for c in db.query(
             "SELECT c.*, s.name AS source FROM changes c JOIN sources s ON s.id = c.source_id "
-            "WHERE c.run_id = ? ORDER BY s.name, c.importance DESC, c.id",
-            [row["id"]],
+            f"WHERE c.run_id IN ({marks}) ORDER BY s.name, c.importance DESC, c.run_id, c.id",
+            run_ids,
         )
     ]
-    failures = _failures(db, row["id"])
+
+
+def _run_json(row: dict[str, Any]) -> dict[str, Any]:
     return {
-        "run": {
-            "id": row["id"],
-            "started_at": row["started_at"],
-            "finished_at": row["finished_at"],
-            "status": row["status"],
-            "pages": {
-                "fetched": row["pages_fetched"],
-                "not_modified": row["pages_not_modified"],
-                "failed": row["pages_failed"],
-            },
-            "requests": row["requests"],
-            "bytes_downloaded": row["bytes_downloaded"],
-            "bytes_saved": row["bytes_saved"],
-            "items": {
-                "added": row["items_added"],
-                "updated": row["items_updated"],
-                "removed": row["items_removed"],
-            },
+        "id": row["id"],
+        "started_at": row["started_at"],
+        "finished_at": row["finished_at"],
+        "status": row["status"],
+        "pages": {
+            "fetched": row["pages_fetched"],
+            "not_modified": row["pages_not_modified"],
+            "failed": row["pages_failed"],
         },
-        "changes": changes,
-        "failures": failures,
+        "requests": row["requests"],
+        "bytes_downloaded": row["bytes_downloaded"],
+        "bytes_saved": row["bytes_saved"],
+        "items": {
+            "added": row["items_added"],
+            "updated": row["items_updated"],
+            "removed": row["items_removed"],
+        },
     }
 
 
@@ -161,10 +192,18 @@ def _md_diff(old: str | None, new: str | None) -> str:
     return " ".join(parts)
 
 
+def _heading(data: dict[str, Any]) -> str:
+    r = data["run"]
+    if "runs" in data:
+        ids = [x["id"] for x in data["runs"]]
+        return f"Change report since {data['since']}: runs {ids[0]} to {ids[-1]}"
+    return f"Change report: run {r['id']} ({r['status']})"
+
+
 def render_md(data: dict[str, Any]) -> str:
     r = data["run"]
     lines = [
-        f"# Change report: run {r['id']} ({r['status']})",
+        f"# {_heading(data)}",
         "",
         f"Started {r['started_at']}, finished {r['finished_at'] or '-'}.",
         "",
@@ -191,6 +230,8 @@ def _sources(data: dict[str, Any]) -> list[str]:
 
 def _md_change(c: dict[str, Any]) -> list[str]:
     head = f"- **{c['change']}** {c['entity']}: {c['title'] or c['key']}"
+    if "run_id" in c:
+        head = f"- run {c['run_id']}: **{c['change']}** {c['entity']}: {c['title'] or c['key']}"
     if c.get("url"):
         head += f" <{c['url']}>"
     if c.get("reason"):
@@ -219,7 +260,7 @@ def render_html(data: dict[str, Any]) -> str:
     e = html.escape
     r = data["run"]
     body = [
-        f"<h1>Change report: run {e(str(r['id']))} ({e(str(r['status']))})</h1>",
+        f"<h1>{e(_heading(data))}</h1>",
         f"<p class='muted'>{e(summary_line(data))}.</p>",
     ]
     if not data["changes"]:

@@ -142,6 +142,18 @@ def test_layout_change_removes_nothing_and_says_so(db):
     ]
 
 
+def test_field_emptied_everywhere_is_a_layout_change_not_an_update(db):
+    crawl(db, page(A, B, C))
+    undated = [NewsItem(n.title, None, n.summary, n.url) for n in (A, B, C)]
+    run = start_run(db, ["klaster"])
+    write_batch(db, run, SourceBatch(SOURCE, (page(*undated),)), today="2026-11-24")
+    data = report_data(db, run)
+    assert data["changes"] == []
+    assert "layout changed?" in data["failures"][0]["error"]
+    note = db.execute("SELECT error FROM fetches WHERE run_id = ?", [run]).fetchone()[0]
+    assert "news: date empty on every item" in note
+
+
 def test_event_date_change_is_typed_and_first(db):
     ev = Event(
         "5th Cluster Matchmaking Conference",
@@ -248,3 +260,21 @@ def test_integrity_after_writes(db, tmp_path):
     crawl(db, page(A, B))
     conn = sqlite3.connect(tmp_path / "store.db")
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_report_since_covers_several_runs(db):
+    from store.report import report_since
+
+    crawl(db, page(A, B))
+    crawl(db, page(A, B, C))
+    crawl(db, page(A, C))
+    data = report_since(db, "2000-01-01")
+    assert [r["id"] for r in data["runs"]] == [1, 2, 3] and data["run"]["id"] == 3
+    assert {(c["run_id"], c["change"]) for c in data["changes"] if c["title"] != A.title} == {
+        (1, "added"),
+        (2, "added"),
+        (3, "removed"),
+    }
+    assert "runs 1 to 3" in render(data, "md") and "run 3: **removed**" in render(data, "md")
+    with pytest.raises(StoreError, match="no crawl run"):
+        report_since(db, "2999-01-01")
