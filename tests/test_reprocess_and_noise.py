@@ -1,0 +1,89 @@
+"""Re-processing stored pages, and per-source noise rules, on the local fixture site and a
+scenario site (no Prefect: the thread executor drives the same run loop as the flow)."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from flows import crawl as crawl_module
+from flows.config import Source, load_sources
+from flows.fixture_site import FixtureSite, fixture_sources_text
+from flows.http import Fetcher, FetchPolicy
+from flows.reprocess import reprocess
+from flows.runner import RunResult, ThreadExecutor, run_crawl_once
+from tests.scenario_site import Site, SiteServer
+from tests.test_change_scenarios import ITEMS
+
+
+def _run(db: Path, sources: list[Source]) -> RunResult:
+    executor = ThreadExecutor(Fetcher(FetchPolicy(user_agent="agencywatch-test")), workers=2)
+    try:
+        return run_crawl_once(str(db), sources, executor)
+    finally:
+        executor.close()
+
+
+@pytest.fixture
+def crawled_fixture_site(tmp_path: Path) -> tuple[Path, Path]:
+    with FixtureSite() as site:
+        base = site.start()
+        sources = tmp_path / "sources.toml"
+        sources.write_text(fixture_sources_text(base), encoding="utf-8")
+        first = _run(tmp_path / "store.db", load_sources(sources))
+    assert first.report["run"]["pages"]["failed"] == 0
+    return sources, tmp_path / "store.db"
+
+
+def test_reprocess_with_same_extractors_changes_nothing(crawled_fixture_site):
+    sources, db = crawled_fixture_site
+    result = reprocess(str(sources), str(db))
+    assert result["report"]["changes"] == [] and result["report"]["failures"] == []
+
+
+def test_reprocess_reports_extractor_caused_changes_apart(crawled_fixture_site, monkeypatch):
+    sources, db = crawled_fixture_site
+    real_extract = crawl_module.extract
+
+    def shouting(*args, **kwargs):  # an "extractor upgrade" that upper-cases news titles
+        ext = real_extract(*args, **kwargs)
+        news = tuple(dataclasses.replace(n, title=n.title.upper()) for n in ext.news)
+        return dataclasses.replace(ext, news=news)
+
+    monkeypatch.setattr(crawl_module, "extract", shouting)
+    result = reprocess(str(sources), str(db))
+    kinds = {(c["change"], c["entity"], tuple(c["fields"])) for c in result["report"]["changes"]}
+    assert kinds == {("updated", "news", ("title",))}
+    from store.db import open_db
+
+    runs = list(open_db(db).query("SELECT id, kind FROM runs ORDER BY id"))
+    assert [r["kind"] for r in runs] == ["crawl", "reprocess"]
+    assert result["report"]["run"]["requests"] == 0  # nothing was fetched
+
+
+def test_ignore_rules_silence_volatile_fragments(tmp_path):
+    site = Site(items=copy.deepcopy(ITEMS[:1]))
+    site.items[0].body = "Budget €3.5 million. Page views: 100. Generated 10:00:01."
+    with SiteServer(site) as server:
+        noisy = Source(name="agency-news", url=f"{server.base}/news/cluster-forum",
+                       kind="article", delay=0.0, ignore_text=(r"Page views: \d+\.",
+                                                               r"Generated [\d:]+\."))
+        _run(tmp_path / "store.db", [noisy])
+        site.items[0].body = "Budget €3.5 million. Page views: 117. Generated 10:07:44."
+        assert _run(tmp_path / "store.db", [noisy]).report["changes"] == []
+        site.items[0].body = "Budget €4 million. Page views: 118. Generated 10:09:00."
+        changed = _run(tmp_path / "store.db", [noisy]).report["changes"]
+    assert {(c["change"], c["entity"]) for c in changed} == {
+        ("updated", "figure"), ("updated", "page")
+    }
+
+
+def test_ignore_css_selectors_drop_fragments_before_extraction(tmp_path):
+    html = ("<html><body><main><h1>Title</h1><p>Real text about clusters.</p>"
+            "<div class='counter'>Visits: 12345</div></main></body></html>")
+    source = Source(name="x", url="http://127.0.0.1/", kind="article", ignore=(".counter",))
+    ext = crawl_module.extract_page(source, html.encode(), None, "http://127.0.0.1/", "listing")
+    assert "Visits" not in ext.text and "Real text" in ext.text
