@@ -137,16 +137,15 @@ TABLES: tuple[Table, ...] = (
             C("extractor_version", "TEXT", "Version of the extractors that read it last."),
             C("first_seen_run", "INTEGER REFERENCES runs(id)", "Run that first fetched it."),
             C(
-                "last_fetched_run",
-                "INTEGER REFERENCES runs(id)",
-                "Run that last fetched it, in any state.",
-            ),
-            C(
                 "last_changed_run",
                 "INTEGER REFERENCES runs(id)",
                 "Run in which its text last changed.",
             ),
-            C("last_status", "INTEGER", "HTTP status of the latest fetch (null: no answer)."),
+            C(
+                "last_status",
+                "INTEGER",
+                "HTTP status of the latest fetch (null: no answer); every fetch is in `fetches`.",
+            ),
         ),
         indexes=(("source_id",),),
     ),
@@ -159,7 +158,7 @@ TABLES: tuple[Table, ...] = (
             C("source_id", "INTEGER NOT NULL REFERENCES sources(id)", "The source."),
             C("page_id", "INTEGER REFERENCES pages(id)", "The page."),
             C("url", "TEXT NOT NULL", "URL asked for."),
-            C("final_url", "TEXT", "URL after redirects."),
+            C("final_url", "TEXT", "URL after redirects; null when there were none."),
             C("status", "INTEGER", "HTTP status; null when no answer came."),
             C(
                 "outcome",
@@ -200,7 +199,8 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "item_versions",
-        "Every version of every item: valid from the run it appeared in to the run that replaced it.",
+        "Every version of every item: valid from the run it appeared in to the run that "
+        "replaced it.",
         (
             C("id", "INTEGER PRIMARY KEY", "Row id."),
             C("item_id", "INTEGER NOT NULL REFERENCES items(id)", "The item."),

@@ -51,9 +51,7 @@ _SHAPE: dict[str, tuple[str, str, str]] = {
 def _select(table: str, mark: tuple[str, str]) -> str:
     entity, url, state = _SHAPE[table]
     fts = f"{table}_fts"
-    weights = ", ".join(
-        str(TITLE_WEIGHT if c == "title" else 1.0) for c in FTS_COLUMNS[table]
-    )
+    weights = ", ".join(str(TITLE_WEIGHT if c == "title" else 1.0) for c in FTS_COLUMNS[table])
     return (
         f"SELECT '{entity}' AS entity, s.name AS source, t.title AS title, {url} AS url,\n"
         f"  snippet([{fts}], -1, '{mark[0]}', '{mark[1]}', '…', 12) AS snippet,\n"

@@ -287,8 +287,11 @@ FROM item_history
 """,
         (
             C("valid_from_at", "TEXT", "Start time (UTC) of the run the version appeared in."),
-            C("valid_to_at", "TEXT", "Start time (UTC) of the run that replaced or removed it; "
-              "null: still current."),
+            C(
+                "valid_to_at",
+                "TEXT",
+                "Start time (UTC) of the run that replaced or removed it; null: still current.",
+            ),
             C("entity", "TEXT", "'news', 'event', 'good_practice' or 'figure'."),
             _SOURCE,
             C("key", "TEXT", "Item key."),
@@ -371,8 +374,7 @@ ORDER BY page_url, item_id, valid_from_run""",
     Question(
         "item_history_for_key",
         "History of an item",
-        "Every version of the items whose key (usually the detail URL) contains key, oldest "
-        "first.",
+        "Every version of the items whose key (usually the detail URL) contains key, oldest first.",
         """SELECT entity, source, key, label, valid_from_at, valid_to_at, data, page_url
 FROM item_history
 WHERE key LIKE '%' || :key || '%'

@@ -105,7 +105,7 @@ def _store_page(db: sqlite_utils.Database, run_id: int, source_id: int, page: Pa
             source_id,
             page_id,
             page.url,
-            page.final_url,
+            page.final_url if page.final_url != page.url else None,
             page.status,
             page.outcome,
             page.error,
@@ -122,13 +122,29 @@ def _store_page(db: sqlite_utils.Database, run_id: int, source_id: int, page: Pa
 def _upsert_page_row(
     db: sqlite_utils.Database, run_id: int, source_id: int, page: PageRecord
 ) -> int:
-    db.execute(
-        "INSERT INTO pages (source_id, url, role, first_seen_run, last_fetched_run, last_status) "
-        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET role = excluded.role, "
-        "last_fetched_run = excluded.last_fetched_run, last_status = excluded.last_status",
-        [source_id, page.url, page.role, run_id, run_id, page.status],
-    )
-    page_id = int(db.execute("SELECT id FROM pages WHERE url = ?", [page.url]).fetchone()[0])
+    """Insert a new page, or touch an existing row only where something differs: an unchanged
+    page costs its fetches row and nothing else, so re-crawls barely grow the store."""
+    row = db.execute(
+        "SELECT id, role, etag, last_modified, last_status FROM pages WHERE url = ?", [page.url]
+    ).fetchone()
+    if row is None:
+        db.execute(
+            "INSERT INTO pages (source_id, url, role, first_seen_run, last_status) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [source_id, page.url, page.role, run_id, page.status],
+        )
+        page_id = int(db.execute("SELECT last_insert_rowid()").fetchone()[0])
+    else:
+        page_id = int(row[0])
+        wanted = {"role": page.role, "last_status": page.status}
+        if page.outcome in ("not_modified", "unchanged"):
+            wanted["etag"] = page.etag or row[2]
+            wanted["last_modified"] = page.last_modified or row[3]
+        current = {"role": row[1], "etag": row[2], "last_modified": row[3], "last_status": row[4]}
+        diff = {k: v for k, v in wanted.items() if current[k] != v}
+        if diff:
+            sets = ", ".join(f"{k} = ?" for k in diff)
+            db.execute(f"UPDATE pages SET {sets} WHERE id = ?", [*diff.values(), page_id])
     if page.outcome == CHANGED and page.extraction is not None:
         # the page text and its diff are written by history (it needs the old text first)
         db.execute(
@@ -142,12 +158,6 @@ def _upsert_page_row(
                 page.extractor_version,
                 page_id,
             ],
-        )
-    elif page.outcome in ("not_modified", "unchanged") and (page.etag or page.last_modified):
-        db.execute(
-            "UPDATE pages SET etag = coalesce(?, etag), last_modified = coalesce(?, last_modified) "
-            "WHERE id = ?",
-            [page.etag, page.last_modified, page_id],
         )
     return page_id
 

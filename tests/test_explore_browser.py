@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from lxml import html as lxml_html
-from test_views import FORUM_2, FUNDED, build_store, run_cli
+from tests.test_views import FORUM_2, FUNDED, build_store, run_cli
 
 from flows.explore import metadata, serve_args
 from store.db import crawl_lock

@@ -8,7 +8,7 @@ import io
 import json
 
 import pytest
-from test_views import FORUM_2, build_store, run_cli
+from tests.test_views import FORUM_2, build_store, run_cli
 
 from store.db import StoreError
 from store.export import export

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_views import run_cli
+from tests.test_views import run_cli
 
 from store.docs import render_schema_md
 from store.schema import TABLES

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_views import FUNDED, GP_PAGE, LIST, build_store, run_cli
+from tests.test_views import FUNDED, GP_PAGE, LIST, build_store, run_cli
 
 from store.db import StoreError
 from store.search import search
