@@ -1,7 +1,8 @@
 """The records extractors produce: plain, frozen values with no I/O attached.
 
 `PageExtraction.to_json()` is the `agencywatch extract` shape fixed by the contract; every list
-is always present. Optional keys added beyond the contract (`title`, `sections`) are additive.
+is always present. Optional keys added beyond the contract (`title`, `sections`, `date`) are
+additive.
 """
 
 from __future__ import annotations
@@ -57,13 +58,15 @@ class Figure:
 @dataclass(frozen=True, slots=True)
 class PageExtraction:
     url: str
-    kind: str  # the kind asked for, or for "auto" the kinds found joined by "+" ("events+news_list")
+    # the kind asked for, or for "auto" the kinds found joined by "+" ("events+news_list")
+    kind: str
     title: str | None = None
     news: tuple[NewsItem, ...] = ()
     events: tuple[Event, ...] = ()
     good_practices: tuple[GoodPractice, ...] = ()
     figures: tuple[Figure, ...] = ()
     text: str = ""
+    date: str | None = None  # publication date of an article page (ISO), additive
 
     def to_json(self) -> JSON:
         return {
@@ -75,6 +78,7 @@ class PageExtraction:
             "good_practices": [asdict(g) for g in self.good_practices],
             "figures": [_figure_json(f) for f in self.figures],
             "text": self.text,
+            "date": self.date,
         }
 
 

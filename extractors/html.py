@@ -1,0 +1,235 @@
+"""Bytes in, one parsed lxml tree out; plus the small tree-reading helpers every extractor uses.
+
+A page is decoded and parsed exactly once here. The helpers never modify the tree: extractors
+share it, and trafilatura / htmldate copy it before their own cleaning.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit
+
+import lxml.etree as etree
+import lxml.html
+from lxml.html import HtmlElement
+
+from extractors.errors import ExtractionError
+from extractors.urls import normalise_url
+from extractors.xpaths import (
+    BINARY_MAGIC,
+    BLOCK_TAGS,
+    BOILERPLATE_TAGS,
+    BOILERPLATE_TOKEN_RE,
+    CONTENT_TAGS,
+    FURNITURE_MAX_SHARE,
+    HAS_BLOCK,
+    LINE_BREAK_TAGS,
+    SKIP_TAGS,
+)
+
+# The parser is reused (lxml parsers are cheap to reuse, not thread-safe; extraction runs one
+# page per process at a time). huge_tree: without it libxml2 silently drops everything below
+# depth 256, which loses the content of real pages with many unclosed tags.
+_PARSER = lxml.html.HTMLParser(huge_tree=True, remove_comments=True, remove_pis=True)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+_WS = re.compile(r"\s+")
+
+
+def norm(text: str | None) -> str:
+    """Whitespace-normalise: runs of whitespace (including NBSP) become one space, stripped."""
+    return _WS.sub(" ", text).strip() if text else ""
+
+
+def decode(html: bytes | str, url: str) -> str:
+    """Turn page bytes into text: BOM, else a <meta> charset, else UTF-8, else cp1257.
+
+    cp1257 (Baltic) is the last guess because the sites we watch are Lithuanian; it also maps
+    nearly every byte, so a legacy page still yields readable Latin text. Binary data (images,
+    PDFs, archives, NUL-filled files) raises ExtractionError naming the URL.
+    """
+    if isinstance(html, str):
+        return _clean(html)
+    if _looks_binary(html):
+        raise ExtractionError(f"{url}: not an HTML page (binary data)")
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                          (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if html.startswith(bom):
+            return _clean(html[len(bom):].decode(encoding, "replace"))
+    declared = _declared_charset(html)
+    if declared:
+        # a declared charset wins, stray bad bytes replaced (what browsers do)
+        try:
+            return _clean(html.decode(declared, "replace"))
+        except LookupError:
+            pass
+    try:
+        return _clean(html.decode("utf-8"))
+    except UnicodeDecodeError:
+        return _clean(html.decode("cp1257", "replace"))
+
+
+def _clean(text: str) -> str:
+    return _XML_DECL.sub("", text, count=1).replace("\x00", "")
+
+
+def _declared_charset(html: bytes) -> str | None:
+    match = _META_CHARSET.search(html[:8192])
+    if not match:
+        return None
+    name = match.group(1).decode("ascii", "replace").lower()
+    # Browsers read the legacy Latin-1 label as windows-1252 (WHATWG encoding standard).
+    return {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252"}.get(name, name)
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:2048]
+    if head.startswith(BINARY_MAGIC):
+        return True
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    # Text files carry almost no control characters; compressed or image data carries many.
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return controls > max(4, len(head) // 50)
+
+
+def parse(text: str) -> HtmlElement | None:
+    """Parse decoded HTML once; None for a page without any element (empty or whitespace)."""
+    if not text.strip():
+        return None
+    try:
+        root = lxml.html.document_fromstring(text, parser=_PARSER)
+    except (etree.ParserError, ValueError):
+        return None
+    return root if isinstance(root, HtmlElement) else None
+
+
+def absolute_url(href: str | None, base: str) -> str | None:
+    """A link resolved against the page URL in the crawler's spelling (`urls.normalise_url`:
+    no fragment, no tracking parameters), so an item's URL is the page the crawler fetches.
+    None for links that lead nowhere fetchable (`#top`, `javascript:`, `mailto:`)."""
+    href = (href or "").strip()
+    if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
+        return None
+    try:
+        url = normalise_url(href, base)
+    except ValueError:
+        return None
+    return url if urlsplit(url).scheme in ("http", "https", "file") else None
+
+
+def text_of(el: HtmlElement) -> str:
+    """The visible text of an element (scripts and styles left out), whitespace-normalised.
+
+    Blocks inside are separated by a space; without any (a link, a heading, a span: most
+    calls) lxml's own text_content is the same and many times faster.
+    """
+    if HAS_BLOCK(el):
+        return " ".join(lines(el))
+    return norm(el.text_content())
+
+
+def lines(el: HtmlElement, exclude: frozenset[HtmlElement] | set[HtmlElement] = frozenset()
+          ) -> list[str]:
+    """The element's text as lines: breaks at block elements, table cells and <br>.
+
+    Subtrees in `exclude` are left out (their tail text is kept: it belongs to the parent).
+
+    One view of a block that fits label parsing in every common form: `Label: value` text,
+    `<dl>` pairs, table rows and `<div class=label>` / `<div class=value>` pairs all become a
+    label line followed by, or containing, its value.
+    """
+    out: list[str] = []
+    buf: list[str] = []
+    skip_depth = 0
+
+    def flush() -> None:
+        line = norm("".join(buf))
+        if line:
+            out.append(line)
+        buf.clear()
+
+    for event, node in etree.iterwalk(el, events=("start", "end")):
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if event == "start":
+            if skip_depth or tag in SKIP_TAGS or not tag or node in exclude:
+                if not skip_depth and tag in BLOCK_TAGS:
+                    flush()
+                skip_depth += 1
+                continue
+            if tag in BLOCK_TAGS or tag in LINE_BREAK_TAGS:
+                flush()
+            if node.text:
+                buf.append(node.text)
+        else:
+            if skip_depth:
+                skip_depth -= 1
+                if skip_depth == 0 and node is not el and node.tail:
+                    if tag in BLOCK_TAGS:
+                        flush()
+                    buf.append(node.tail)
+                continue
+            if tag in BLOCK_TAGS or tag in LINE_BREAK_TAGS:
+                flush()
+            elif tag in ("td", "th"):
+                buf.append(" ")
+            if node is not el and node.tail:
+                buf.append(node.tail)
+    flush()
+    return out
+
+
+def is_boilerplate(el: HtmlElement) -> bool:
+    """Navigation, header, footer, sidebar, cookie banner by tag, role or class (cheap test).
+
+    Callers that may meet a whole-page wrapper use `furniture_test`, which adds a size guard.
+    """
+    if el.tag in BOILERPLATE_TAGS:
+        return True
+    role = (el.get("role") or "").lower()
+    if role in ("navigation", "banner", "contentinfo", "complementary", "search", "dialog"):
+        return True
+    names = f"{el.get('class') or ''} {el.get('id') or ''}".split()
+    return any(BOILERPLATE_TOKEN_RE.match(name) for name in names)
+
+
+def furniture_test(root: HtmlElement) -> Callable[[HtmlElement], bool]:
+    """A test for page furniture below `root`: boilerplate by `is_boilerplate`, and small.
+
+    An item's own <header>/<footer> inside an <article> is content (its title, its byline).
+    """
+    limit = FURNITURE_MAX_SHARE * max(1, len(root.text_content()))
+
+    def test(el: HtmlElement) -> bool:
+        if el.tag in ("html", "body", "main", "article") or not is_boilerplate(el):
+            return False
+        if el.tag in ("header", "footer") and any(
+                a.tag in CONTENT_TAGS for a in el.iterancestors()):
+            return False
+        if el.tag in ("nav", "aside", "footer", "menu") or el.get("role"):
+            return True  # the markup says so; only class names need the size check
+        return len(el.text_content()) <= limit
+
+    return test
+
+
+def in_boilerplate(el: HtmlElement, test: Callable[[HtmlElement], bool] | None = None) -> bool:
+    """Whether the element or one of its ancestors (below <body>) is page furniture."""
+    if test is None:
+        root = el.getroottree().getroot()
+        test = furniture_test(root)
+    node: HtmlElement | None = el
+    while node is not None and node.tag not in ("body", "html"):
+        if isinstance(node.tag, str) and test(node):
+            return True
+        node = node.getparent()
+    return False
+
+
+def iter_elements(el: HtmlElement, *tags: str) -> Iterator[HtmlElement]:
+    """Elements below `el` (itself included), comments and processing instructions left out."""
+    for node in el.iter(*tags) if tags else el.iter():
+        if isinstance(node.tag, str):
+            yield node

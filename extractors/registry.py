@@ -1,0 +1,78 @@
+"""Extractors by page kind: `@extractor("events")` registers a function for one kind.
+
+A new kind of page arrives as one new module with one decorated function; `core.extract` runs
+the functions of the kinds asked for (all list kinds for "auto"). Every function receives the
+same `Page`: the page parsed once, with a memo so that work two kinds share (finding repeated
+blocks, reading schema.org data) is done once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from lxml.html import HtmlElement
+
+from extractors.records import Event, GoodPractice, NewsItem
+
+T = TypeVar("T")
+
+
+class Page:
+    """One parsed page, shared by every extractor run on it. Read the tree, never modify it."""
+
+    __slots__ = ("_memo", "html", "kind", "selectors", "tree", "url")
+
+    def __init__(self, tree: HtmlElement, url: str, html: str, kind: str,
+                 selectors: Mapping[str, str] | None = None) -> None:
+        self.tree = tree
+        self.url = url
+        self.html = html  # the decoded source: cheap marker checks before costly parsers
+        self.kind = kind  # the kind asked for ("auto" included)
+        self.selectors = selectors
+        self._memo: dict[str, Any] = {}
+
+    def memo(self, key: str, compute: Callable[[Page], T]) -> T:
+        """`compute(self)` once per page and key; later calls return the first result."""
+        if key not in self._memo:
+            self._memo[key] = compute(self)
+        result: T = self._memo[key]
+        return result
+
+    def furniture(self, el: HtmlElement) -> bool:
+        """Whether `el` is page furniture (navigation, sidebar, footer...); see html.py."""
+        from extractors.html import furniture_test
+
+        test: Callable[[HtmlElement], bool] = self.memo("furniture",
+                                                        lambda p: furniture_test(p.tree))
+        return test(el)
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """What one extractor found on a page."""
+
+    news: tuple[NewsItem, ...] = ()
+    events: tuple[Event, ...] = ()
+    good_practices: tuple[GoodPractice, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.news or self.events or self.good_practices)
+
+
+ExtractorFn = Callable[[Page], Found]
+EXTRACTORS: dict[str, ExtractorFn] = {}
+
+
+def extractor(kind: str) -> Callable[[ExtractorFn], ExtractorFn]:
+    """Register `fn` as the extractor of page kind `kind`; a second one for a kind is refused."""
+
+    def register(fn: ExtractorFn) -> ExtractorFn:
+        if kind in EXTRACTORS and EXTRACTORS[kind] is not fn:
+            raise ValueError(f"an extractor for page kind {kind!r} is already registered: "
+                             f"{EXTRACTORS[kind].__module__}.{EXTRACTORS[kind].__name__}")
+        EXTRACTORS[kind] = fn
+        return fn
+
+    return register
