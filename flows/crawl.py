@@ -17,11 +17,11 @@ from extractors import __version__ as EXTRACTOR_VERSION
 from extractors.core import extract
 from extractors.errors import AgencywatchError
 from extractors.records import PageExtraction
+from extractors.urls import in_scope, normalise_url
 from flows.config import Source
 from flows.discovery import find_follow_links
 from flows.frontier import Frontier
 from flows.http import Fetcher, FetchResult
-from extractors.urls import in_scope, normalise_url
 from store.batches import (
     CHANGED,
     FAILED,

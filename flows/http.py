@@ -34,6 +34,7 @@ import requests
 from protego import Protego
 from requests.adapters import HTTPAdapter
 
+from extractors.urls import WEB_SCHEMES, host_of, in_scope, normalise_url
 from flows.errors import FetchError, TerminalFetchError, TransientFetchError, one_line
 from flows.politeness import HostGate, RobotsRules, parse_retry_after
 from flows.transport import (
@@ -45,7 +46,6 @@ from flows.transport import (
     request_error,
     sniff_type,
 )
-from extractors.urls import WEB_SCHEMES, host_of, in_scope, normalise_url
 
 __all__ = [
     "FEED_TYPES",

@@ -12,8 +12,8 @@ import requests
 import urllib3
 from w3lib.encoding import html_to_unicode
 
-from flows.errors import FetchError, TerminalFetchError, TransientFetchError, one_line
 from extractors.urls import host_of
+from flows.errors import FetchError, TerminalFetchError, TransientFetchError, one_line
 
 HTML_TYPES: frozenset[str] = frozenset({"text/html", "application/xhtml+xml"})
 FEED_TYPES: frozenset[str] = frozenset(

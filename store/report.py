@@ -117,7 +117,8 @@ def _failures(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]:
             {
                 "url": urls[0],
                 "error": f"{source}: extraction failed: {LAYOUT} ({pages} read but yielded no "
-                f"items where they had some: {', '.join(urls)}); nothing removed",
+                f"items or empty fields where they had some: {', '.join(urls)}); "
+                "nothing removed or changed",
             }
         )
     return failures

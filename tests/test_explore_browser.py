@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 from lxml import html as lxml_html
-from tests.test_views import FORUM_2, FUNDED, build_store, run_cli
 
 from flows.explore import metadata, serve_args
 from store.db import crawl_lock
 from store.schema import TABLES
 from store.views import QUESTIONS, VIEWS, snapshot_ready
+from tests.test_views import FORUM_2, FUNDED, build_store, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"

@@ -8,11 +8,11 @@ import io
 import json
 
 import pytest
-from tests.test_views import FORUM_2, build_store, run_cli
 
 from store.db import StoreError
 from store.export import export
 from store.views import open_reader
+from tests.test_views import FORUM_2, build_store, run_cli
 
 
 @pytest.fixture

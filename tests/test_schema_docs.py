@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.test_views import run_cli
-
 from store.docs import render_schema_md
 from store.schema import TABLES
 from store.views import VIEWS
+from tests.test_views import run_cli
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "schema.md"
 

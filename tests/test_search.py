@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.test_views import FUNDED, GP_PAGE, LIST, build_store, run_cli
 
 from store.db import StoreError
 from store.search import search
+from tests.test_views import FUNDED, GP_PAGE, LIST, build_store, run_cli
 
 
 @pytest.fixture

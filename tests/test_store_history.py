@@ -136,8 +136,8 @@ def test_layout_change_removes_nothing_and_says_so(db):
     assert data["failures"] == [
         {
             "url": LIST,
-            "error": f"klaster: extraction failed: layout changed? (1 page read but yielded no items "
-            f"where they had some: {LIST}); nothing removed",
+            "error": "klaster: extraction failed: layout changed? (1 page read but yielded no "
+            f"items or empty fields where they had some: {LIST}); nothing removed or changed",
         }
     ]
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flows.frontier import Frontier
 from extractors.urls import in_scope, is_tracking_param, normalise_url
+from flows.frontier import Frontier
 
 
 @pytest.mark.parametrize(
