@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 EXTRAS := dev,explore
 
-.PHONY: install demo test lint eval explore lock clean
+.PHONY: install demo test lint eval explore bench lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -33,6 +33,17 @@ explore: install
 	mkdir -p demo-out
 	test -f demo-out/demo.db || $(BIN)/agencywatch demo --db demo-out/demo.db > /dev/null
 	$(BIN)/agencywatch explore --db demo-out/demo.db
+
+# Benchmark (issue 6): agencywatch vs a Scrapy spider and the floors, on a synthetic site.
+# ~30 min at the default 20,000 articles on 2 cores; BENCH_ARGS="--articles 5000" takes ~14 min.
+BENCH_ARGS ?=
+bench: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[$(EXTRAS),bench]'
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || \
+	  { S=$$( [ "$$(id -u)" = 0 ] || echo "sudo -n" ); \
+	    $$S apt-get update -qq && $$S apt-get install -y -qq nginx-light; } || \
+	  echo "bench: could not install nginx; the Python fallback server will be used"
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # Re-pin every dependency to what is installed now; read the diff before committing it.
 lock: install

@@ -108,7 +108,9 @@ def crawl_page(
         return record
     try:
         extraction = extract_page(source, result.body, result.text, url, role)
-        links = _links(source, result, extraction, url, role) if source.follow else ()
+        # detail pages are leaves: scanning them for links cost a third of a crawl's CPU
+        follow = source.follow and role == "listing"
+        links = _links(source, result, extraction, url, role) if follow else ()
     except AgencywatchError as exc:
         return replace(record, outcome=FAILED, body=None, error=str(exc))
     except Exception as exc:  # a parser bug must cost one page, not the run

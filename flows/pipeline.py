@@ -103,6 +103,9 @@ def crawl_flow(
     return {"run_id": result.run_id, "summary": result.summary, "report": result.report}
 
 
+ARTIFACT_CHANGES = 500
+
+
 def _publish(data: dict[str, Any]) -> None:
     run = data["run"]
     create_table_artifact(
@@ -111,9 +114,16 @@ def _publish(data: dict[str, Any]) -> None:
         + [{"what": f"items {k}", "count": v} for k, v in run["items"].items()],
         description=f"Counts of run {run['id']}",
     )
+    # a first crawl can hold tens of thousands of changes: the artifact shows the most
+    # important ones and says where the rest is, instead of costing ~100 MB to render
+    shown = {**data, "changes": data["changes"][:ARTIFACT_CHANGES]}
+    markdown = render_md(shown)
+    hidden = len(data["changes"]) - ARTIFACT_CHANGES
+    if hidden > 0:
+        markdown += (f"\n… and {hidden} more changes: `agencywatch report --run {run['id']}`.\n")
     create_markdown_artifact(
         key="agencywatch-change-report",
-        markdown=render_md(data),
+        markdown=markdown,
         description=f"Change report of run {run['id']}",
     )
     get_run_logger().info(summary_line(data))

@@ -1,0 +1,163 @@
+"""The floors: how fast the same pages can be parsed and fetched at all, and extraction alone.
+
+- lxml parse: `lxml.html.fromstring` over the generated files, bodies read into memory first,
+  one core.
+- fetch: a `requests.Session` on loopback, sequential, and 8 threads with a Session each.
+- extraction alone: `extractors.core.extract` over the page bodies stored in the store's `blobs`
+  table (what re-processing years of stored pages costs), no network, both cores through
+  multiprocessing. Pool start-up, imports and first-call costs are excluded (each worker first
+  extracts a few stored pages of each kind): the clock runs from the first page handed out to
+  the last result.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+import zlib
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Rate:
+    name: str
+    pages: int
+    wall_s: float
+    cpu_s: float | None = None
+    note: str = ""
+    errors: int = 0
+
+    @property
+    def pages_s(self) -> float:
+        return self.pages / self.wall_s if self.wall_s > 0 else 0.0
+
+
+def sample(items: Sequence[Any], limit: int | None) -> list[Any]:
+    """Every k-th item, so a sample spans list pages and articles of every age."""
+    if not limit or len(items) <= limit:
+        return list(items)
+    step = len(items) / limit
+    return [items[int(i * step)] for i in range(limit)]
+
+
+def lxml_parse_rate(files: Sequence[Path], limit: int | None = None) -> Rate:
+    import lxml.html
+
+    chosen = sample(files, limit)
+    bodies = [f.read_bytes() for f in chosen]
+    c0, t0 = time.process_time(), time.perf_counter()
+    for b in bodies:
+        lxml.html.fromstring(b)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return Rate("floor: lxml.html.fromstring (1 core)", len(bodies), wall, cpu,
+                note=f"{len(bodies)} of {len(files)} pages" if len(bodies) < len(files) else "")
+
+
+def fetch_rate(urls: Sequence[str], threads: int = 1, limit: int | None = None) -> Rate:
+    import requests
+
+    chosen = sample(urls, limit)
+    errors = 0
+    lock = threading.Lock()
+    local = threading.local()
+
+    def get(url: str) -> None:
+        nonlocal errors
+        session = getattr(local, "session", None)
+        if session is None:
+            session = local.session = requests.Session()
+        r = session.get(url, timeout=30)
+        _ = r.content
+        if r.status_code != 200:
+            with lock:
+                errors += 1
+
+    c0, t0 = time.process_time(), time.perf_counter()
+    if threads <= 1:
+        for u in chosen:
+            get(u)
+    else:
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(get, chosen, chunksize=64))
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    label = "sequential" if threads <= 1 else f"{threads} threads"
+    return Rate(f"floor: requests.Session GET ({label})", len(chosen), wall, cpu,
+                note=f"{len(chosen)} of {len(urls)} URLs" if len(chosen) < len(urls) else "",
+                errors=errors)
+
+
+# -- extraction alone ---------------------------------------------------------------------------
+
+def _blobs(db_path: str, listing_kind: str) -> Iterator[tuple[bytes, str, str]]:
+    conn = sqlite3.connect(db_path)
+    try:
+        rows = conn.execute(
+            "SELECT b.content, p.url, p.role FROM pages p JOIN blobs b ON b.hash = p.content_hash "
+            "ORDER BY p.id"
+        )
+        for content, url, role in rows:
+            yield content, url, listing_kind if role == "listing" else "article"
+    finally:
+        conn.close()
+
+
+def _warm(samples: list[tuple[bytes, str, str]]) -> None:
+    """Pay the per-process first-call costs (imports, dateparser's language data, trafilatura's
+    and htmldate's lazy set-up) before the clock starts, on real pages of every kind."""
+    from extractors.core import extract
+
+    for packed, url, kind in samples:
+        extract(zlib.decompress(packed), url, kind)
+
+
+def _extract_one(job: tuple[bytes, str, str]) -> int:
+    from extractors.core import extract
+
+    packed, url, kind = job
+    result = extract(zlib.decompress(packed), url, kind)
+    return len(result.news) + len(result.figures) + len(result.events)
+
+
+def _warm_samples(jobs: list[tuple[bytes, str, str]]) -> list[tuple[bytes, str, str]]:
+    by_kind: dict[str, list[tuple[bytes, str, str]]] = {}
+    for job in jobs:
+        by_kind.setdefault(job[2], []).append(job)
+    return [j for group in by_kind.values() for j in group[:3]]
+
+
+def extraction_rate(db_path: str, listing_kind: str = "news_list", processes: int = 2,
+                    limit: int | None = None) -> Rate:
+    jobs = sample(list(_blobs(db_path, listing_kind)), limit)
+    ctx = get_context("fork") if hasattr(os, "fork") else get_context()
+    with ctx.Pool(processes, initializer=_warm, initargs=(_warm_samples(jobs),)) as pool:
+        pool.map(_noop, range(processes * 4), chunksize=1)
+        t0 = time.perf_counter()
+        records = sum(pool.imap_unordered(_extract_one, jobs, chunksize=16))
+        wall = time.perf_counter() - t0
+    return Rate(f"extraction alone, stored pages ({processes} processes)", len(jobs), wall,
+                note=f"{records} records")
+
+
+def _noop(_: int) -> None:
+    time.sleep(0.05)  # every worker takes some: all have finished their initializer
+
+
+def extraction_rate_1core(db_path: str, listing_kind: str = "news_list",
+                          limit: int = 1000) -> Rate:
+    from extractors.core import extract
+
+    jobs = sample(list(_blobs(db_path, listing_kind)), limit)
+    _warm(_warm_samples(jobs))
+    c0, t0 = time.process_time(), time.perf_counter()
+    for packed, url, kind in jobs:
+        extract(zlib.decompress(packed), url, kind)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return Rate("extraction alone, stored pages (1 process)", len(jobs), wall, cpu,
+                note=f"sample of {len(jobs)}")
