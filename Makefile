@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-EXTRAS := dev,explore
+EXTRAS := dev,explore,dask
 
 .PHONY: install demo test lint eval explore bench lock clean
 

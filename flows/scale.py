@@ -22,7 +22,6 @@ import socket
 import time
 import urllib.error
 import urllib.request
-import zlib
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -229,6 +228,7 @@ def _dask_runner_class() -> type[Any]:
             super().__init__(address=address)
             self.watcher = watcher
             self._workers: tuple[float, list[str]] = (0.0, [])
+            self._hosts: dict[str, int] = {}
 
         def duplicate(self) -> WatchedDaskTaskRunner:
             return type(self)(address=str(self.address), watcher=self.watcher)
@@ -252,7 +252,8 @@ def _dask_runner_class() -> type[Any]:
             workers = self._current_workers()
             if not isinstance(host, str) or not workers:
                 return {}
-            worker = workers[zlib.crc32(host.encode()) % len(workers)]
+            # hosts in order of first submission, round robin over the workers
+            worker = workers[self._hosts.setdefault(host, len(self._hosts)) % len(workers)]
             # a preference, not a pin: if that worker dies, the batch runs elsewhere
             return {"workers": [worker], "allow_other_workers": True}
 
