@@ -147,8 +147,11 @@ def summary_line(data: dict[str, Any]) -> str:
 def word_diff(old: str | None, new: str | None, *, context: int = 8) -> list[tuple[str, str]]:
     """[(op, text)] with op in ' ', '-', '+'; long unchanged runs are cut to `context` words."""
     a, b = (old or "").split(), (new or "").split()
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.ratio() < 0.5:  # a rewrite: interleaved fragments would be unreadable
+        return [(op, " ".join(words)) for op, words in (("-", a), ("+", b)) if words]
     out: list[tuple[str, str]] = []
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             words = a[i1:i2]
             if len(words) > 2 * context:

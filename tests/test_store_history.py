@@ -203,12 +203,21 @@ def test_history_keeps_versions_and_blobs_are_deduplicated(db):
 
 
 def test_page_text_change_is_a_page_update_with_word_diff(db):
-    crawl(db, page(text="About LTL 186 million will be allocated."))
-    changes = crawl(db, page(text="About EUR 44.8 million was foreseen."))
+    crawl(db, page(text="About LTL 186 million will be allocated to clusters in Lithuania."))
+    changes = crawl(db, page(text="About EUR 44.8 million was allocated to clusters in Lithuania."))
     assert changes[0][:2] == ("updated", "page")
     run = db.execute("SELECT max(id) FROM runs").fetchone()[0]
     md = render(report_data(db, run), "md")
-    assert "About ~~LTL 186~~ **EUR 44.8** million ~~will be allocated.~~" in md
+    assert "About ~~LTL 186~~ **EUR 44.8** million ~~will be~~ **was** allocated" in md
+
+
+def test_rewritten_text_shows_old_then_new_not_interleaved():
+    from store.report import word_diff
+
+    assert word_diff("one two three four", "five six seven four") == [
+        ("-", "one two three four"),
+        ("+", "five six seven four"),
+    ]
 
 
 def test_reordered_listing_is_no_page_change(db):
