@@ -35,6 +35,8 @@ class Source:
     ignore_text: tuple[str, ...] = ()  # regexes of volatile text to drop before comparing
     hosts: tuple[str, ...] = ()  # extra hosts in scope besides the start URL's
     schedule: str | None = None  # cron expression for `agencywatch schedule`
+    feeds: tuple[str, ...] = ()  # RSS/Atom feeds whose entries are crawled as detail pages
+    sitemaps: tuple[str, ...] = ()  # sitemaps whose pages are crawled as detail pages
 
     @property
     def host(self) -> str:
@@ -55,6 +57,8 @@ class Source:
             "ignore": list(self.ignore),
             "ignore_text": list(self.ignore_text),
             "hosts": list(self.hosts),
+            "feeds": list(self.feeds),
+            "sitemaps": list(self.sitemaps),
             "schedule": self.schedule,
         }
 
@@ -71,6 +75,8 @@ _TYPES: dict[str, tuple[type | tuple[type, ...], str]] = {
     "ignore_text": (list, "a list of regular expressions"),
     "hosts": (list, "a list of host names"),
     "schedule": (str, "a cron expression"),
+    "feeds": (list, "a list of RSS or Atom feed URLs"),
+    "sitemaps": (list, "a list of sitemap URLs"),
 }
 REQUIRED = ("name", "url")
 
@@ -163,6 +169,10 @@ def _validate(
     for key in entry.get("selectors", {}):
         if key not in SELECTOR_KEYS:
             err("selectors", f"unknown selector {key!r} (use {', '.join(SELECTOR_KEYS)})")
+    for key in ("feeds", "sitemaps"):
+        for link in entry.get(key, []):
+            if not isinstance(link, str) or urlsplit(link).scheme not in ("http", "https"):
+                err(key, f"{key} entry {link!r} must be an http:// or https:// address")
     for pattern in entry.get("ignore_text", []):
         try:
             re.compile(pattern)
@@ -182,6 +192,8 @@ def _validate(
         ignore_text=tuple(entry.get("ignore_text", [])),
         hosts=tuple(h.lower() for h in entry.get("hosts", [])),
         schedule=entry.get("schedule"),
+        feeds=tuple(entry.get("feeds", [])),
+        sitemaps=tuple(entry.get("sitemaps", [])),
     )
 
 

@@ -19,9 +19,9 @@ from extractors.errors import AgencywatchError
 from extractors.records import PageExtraction
 from extractors.urls import in_scope, normalise_url
 from flows.config import Source
-from flows.discovery import find_follow_links
+from flows.discovery import find_follow_links, parse_feed, parse_sitemap
 from flows.frontier import Frontier
-from flows.http import Fetcher, FetchResult
+from flows.http import FEED_TYPES, HTML_TYPES, Fetcher, FetchResult
 from store.batches import (
     CHANGED,
     FAILED,
@@ -37,6 +37,7 @@ from store.batches import (
 log = logging.getLogger("agencywatch.crawl")
 ProgressHook = Callable[[str, PageRecord], None]
 Work = tuple[str, str]  # (normalised url, role)
+DISCOVERY_ROLES = ("feed", "sitemap")  # pages that only list other pages (optional discovery)
 
 
 def source_info(source: Source) -> SourceInfo:
@@ -46,14 +47,19 @@ def source_info(source: Source) -> SourceInfo:
 def new_frontier(source: Source) -> Frontier:
     frontier = Frontier(source.max_pages, source.scope())
     frontier.add(source.url, "listing")
+    for feed in source.feeds:
+        frontier.add(feed, "feed")
+    for sitemap in source.sitemaps:
+        frontier.add(sitemap, "sitemap")
     return frontier
 
 
 def follow_links(source: Source, frontier: Frontier, batch: SourceBatch) -> None:
-    """Queue the pagination and detail links a batch found (only when the source follows)."""
-    if not source.follow:
-        return
+    """Queue the links a batch found: a configured feed's or sitemap's always, a listing's
+    pagination and detail links when the source follows."""
     for page in batch.pages:
+        if not source.follow and page.role not in DISCOVERY_ROLES:
+            continue
         for link in page.links:
             role, _, url = link.partition(" ")
             frontier.add(url, "listing" if role == "next" else "detail")
@@ -97,6 +103,7 @@ def crawl_page(
         known_size=state.size if state else None,
         delay=source.delay,
         scope=source.scope(),
+        accept=FEED_TYPES if role in DISCOVERY_ROLES else HTML_TYPES,
     )
     record = _record(result, role)
     unchanged = record.outcome == CHANGED and state and state.content_hash == result.content_hash
@@ -106,6 +113,8 @@ def crawl_page(
         return replace(record, outcome=outcome, body=None, links=_for_role(remembered, role))
     if record.outcome != CHANGED or result.body is None:
         return record
+    if role in DISCOVERY_ROLES:
+        return replace(record, links=_discovered(source, result.body, url, role))
     try:
         extraction = extract_page(source, result.body, result.text, url, role)
         # detail pages are leaves: scanning them for links cost a third of a crawl's CPU
@@ -143,8 +152,23 @@ def _links(
 
 
 def _for_role(links: Iterable[str], role: str) -> tuple[str, ...]:
-    """Detail pages are leaves: only listings hand on their detail links."""
-    return tuple(link for link in links if role == "listing" or link.startswith("next "))
+    """Detail pages are leaves: only listings, feeds and sitemaps hand on detail links."""
+    leaf = role not in ("listing", *DISCOVERY_ROLES)
+    return tuple(link for link in links if not leaf or link.startswith("next "))
+
+
+def _discovered(source: Source, body: bytes, url: str, role: str) -> tuple[str, ...]:
+    """The pages a feed or a sitemap lists, on the source's hosts, as detail links."""
+    found = [e.url for e in parse_feed(body, url)] if role == "feed" else parse_sitemap(body, url)
+    links = []
+    for link in dict.fromkeys(found):
+        try:
+            link = normalise_url(link)
+        except ValueError:
+            continue
+        if in_scope(link, source.scope()):
+            links.append(f"detail {link}")
+    return tuple(links)
 
 
 def _counts(pages: list[PageRecord], states: Mapping[str, PageState]) -> dict[str, int]:

@@ -145,7 +145,7 @@ def _upsert_page_row(
         if diff:
             sets = ", ".join(f"{k} = ?" for k in diff)
             db.execute(f"UPDATE pages SET {sets} WHERE id = ?", [*diff.values(), page_id])
-    if page.outcome == CHANGED and page.extraction is not None:
+    if page.outcome == CHANGED:
         # the page text and its diff are written by history (it needs the old text first)
         db.execute(
             "UPDATE pages SET etag = ?, last_modified = ?, content_hash = ?, links = ?, "

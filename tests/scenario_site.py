@@ -31,6 +31,7 @@ class Site:
     link_suffix: str = ""  # e.g. "?utm_source=newsletter"
     faults: dict[str, Any] = field(default_factory=dict)  # path -> status code or "timeout"
     gone: set[str] = field(default_factory=set)  # paths answering 404
+    extra: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (type, body)
 
     def page(self, path: str) -> tuple[int, str]:
         if path in self.gone:
@@ -57,14 +58,18 @@ class Site:
         if self.layout == "broken":  # a redesign the extractors cannot read as a list
             return f"<p>{title} {date} {teaser}</p>"
         if self.layout == "articles-v2":  # same content, other markup and whitespace
-            return (f'<div class="teaser teaser--news"><article class="node">\n'
-                    f'  <h2 class="node__title"><a href="{href}">  {title} </a></h2>\n'
-                    f'  <div class="meta"><span class="date">{date}</span></div>\n'
-                    f'  <div class="summary"><p>{teaser}</p></div>\n'
-                    f'  <a class="more" href="{href}">Read more</a></article></div>')
-        return (f'<article class="news-item"><h2><a href="{href}">{title}</a></h2>'
-                f'<p class="date">{date}</p><p>{teaser}</p>'
-                f'<a href="{href}">Read more</a></article>')
+            return (
+                f'<div class="teaser teaser--news"><article class="node">\n'
+                f'  <h2 class="node__title"><a href="{href}">  {title} </a></h2>\n'
+                f'  <div class="meta"><span class="date">{date}</span></div>\n'
+                f'  <div class="summary"><p>{teaser}</p></div>\n'
+                f'  <a class="more" href="{href}">Read more</a></article></div>'
+            )
+        return (
+            f'<article class="news-item"><h2><a href="{href}">{title}</a></h2>'
+            f'<p class="date">{date}</p><p>{teaser}</p>'
+            f'<a href="{href}">Read more</a></article>'
+        )
 
     def detail(self, item: Item) -> str:
         body = f"<h1>{html.escape(item.title)}</h1><p class='date'>{html.escape(item.date)}</p>"
@@ -111,6 +116,9 @@ def _handler(server: SiteServer) -> type[BaseHTTPRequestHandler]:
             path = self.path.split("?utm_")[0].split("&utm_")[0]
             if path == "/robots.txt":
                 return self._send(200, "User-agent: *\nAllow: /\n", "text/plain")
+            if path in server.site.extra:
+                ctype, body = server.site.extra[path]
+                return self._send(200, body, ctype)
             fault = server.site.faults.get(path)
             if fault == "timeout":
                 time.sleep(3)

@@ -19,16 +19,41 @@ from flows.runner import RunResult, ThreadExecutor, run_crawl_once
 from tests.scenario_site import Item, Site, SiteServer
 
 ITEMS = [
-    Item("cluster-forum", "Meeting of the Cluster Forum", "August 23 d., 2017",
-         "The forum met in Vilnius.", "The forum discussed a budget of €3.5 million for clusters."),
-    Item("certified", "Two more certified clusters", "July 18 d., 2017",
-         "Gold and silver labels.", "Evaluation is strict and 22% of clusters passed."),
-    Item("knowledge", "Clusters shared what knowledge is lacking", "June 06 d., 2017",
-         "A meeting at MITA.", "Coordinators of 19 clusters took part."),
-    Item("nordic", "The Search for Partners for the Nordic Life Science Days", "April 13 d., 2017",
-         "Apply by June.", "About 1 000 participants are expected."),
-    Item("laser", "Laser cluster opens a lab", "March 02 d., 2017",
-         "A new lab in Vilnius.", "The lab cost EUR 1.2 million."),
+    Item(
+        "cluster-forum",
+        "Meeting of the Cluster Forum",
+        "August 23 d., 2017",
+        "The forum met in Vilnius.",
+        "The forum discussed a budget of €3.5 million for clusters.",
+    ),
+    Item(
+        "certified",
+        "Two more certified clusters",
+        "July 18 d., 2017",
+        "Gold and silver labels.",
+        "Evaluation is strict and 22% of clusters passed.",
+    ),
+    Item(
+        "knowledge",
+        "Clusters shared what knowledge is lacking",
+        "June 06 d., 2017",
+        "A meeting at MITA.",
+        "Coordinators of 19 clusters took part.",
+    ),
+    Item(
+        "nordic",
+        "The Search for Partners for the Nordic Life Science Days",
+        "April 13 d., 2017",
+        "Apply by June.",
+        "About 1 000 participants are expected.",
+    ),
+    Item(
+        "laser",
+        "Laser cluster opens a lab",
+        "March 02 d., 2017",
+        "A new lab in Vilnius.",
+        "The lab cost EUR 1.2 million.",
+    ),
 ]
 Change = tuple[str, str, str, tuple[str, ...], str | None]
 
@@ -45,10 +70,22 @@ class Crawler:
         self.site, self.db = site, str(tmp / "store.db")
 
     def __call__(self, server: SiteServer) -> RunResult:
-        source = Source(name="agency-news", url=f"{server.base}/news", kind="news_list",
-                        follow=True, max_pages=30, delay=0.0)
-        policy = FetchPolicy(user_agent="agencywatch-test", read_timeout=1.0, total_timeout=2.0,
-                             retries=1, backoff_base=0.05, backoff_max=0.1)
+        source = Source(
+            name="agency-news",
+            url=f"{server.base}/news",
+            kind="news_list",
+            follow=True,
+            max_pages=30,
+            delay=0.0,
+        )
+        policy = FetchPolicy(
+            user_agent="agencywatch-test",
+            read_timeout=1.0,
+            total_timeout=2.0,
+            retries=1,
+            backoff_base=0.05,
+            backoff_max=0.1,
+        )
         executor = ThreadExecutor(Fetcher(policy), workers=2)
         try:
             return run_crawl_once(self.db, [source], executor)
@@ -73,8 +110,16 @@ def _swap(site: Site) -> None:
 
 
 def _new_on_top(site: Site) -> None:
-    site.items.insert(0, Item("new-call", "New call for cluster projects", "September 01 d., 2017",
-                              "Applications open.", "The call has a budget of €2 million."))
+    site.items.insert(
+        0,
+        Item(
+            "new-call",
+            "New call for cluster projects",
+            "September 01 d., 2017",
+            "Applications open.",
+            "The call has a budget of €2 million.",
+        ),
+    )
 
 
 def _typo(site: Site) -> None:
@@ -199,3 +244,35 @@ def test_layout_change_reports_extraction_failure_once_and_removes_nothing(tmp_p
     assert not any(c[0] == "removed" for c in got)
     notes = [f["error"] for f in second.report["failures"] if "layout changed?" in f["error"]]
     assert len(notes) == 1
+
+
+def test_feed_discovers_detail_pages_and_is_rechecked_conditionally(tmp_path):
+    """An RSS feed named in sources.toml: its entries are crawled as detail pages even with
+    follow = false, and an unchanged feed still leads to them on the next run."""
+    site = Site(items=copy.deepcopy(ITEMS[:2]))
+    with SiteServer(site) as server:
+        entries = "".join(
+            f"<item><title>{i.title}</title><link>{server.base}/news/{i.slug}</link></item>"
+            for i in site.items
+        )
+        site.extra["/feed.xml"] = (
+            "application/rss+xml",
+            f'<?xml version="1.0"?><rss version="2.0"><channel>{entries}</channel></rss>',
+        )
+        source = Source(
+            name="agency-news",
+            url=f"{server.base}/news",
+            kind="news_list",
+            follow=False,
+            delay=0.0,
+            feeds=(f"{server.base}/feed.xml",),
+        )
+        executor = ThreadExecutor(Fetcher(FetchPolicy(user_agent="agencywatch-test")))
+        try:
+            first = run_crawl_once(str(tmp_path / "s.db"), [source], executor)
+            site.items[0].body = "The forum discussed a budget of €4 million for clusters."
+            second = run_crawl_once(str(tmp_path / "s.db"), [source], executor)
+        finally:
+            executor.close()
+    assert first.report["run"]["pages"] == {"fetched": 4, "not_modified": 0, "failed": 0}
+    assert ("updated", "figure", "€4 million", ("text", "value"), None) in changes(second)
