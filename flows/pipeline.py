@@ -20,7 +20,7 @@ from extractors.urls import normalise_url
 from flows.config import Source, load_sources, select_sources
 from flows.crawl import crawl_batch
 from flows.http import Fetcher, FetchPolicy
-from flows.progress import CrawlWatcher, SourcePlan
+from flows.progress import CrawlWatcher, SourcePlan, page_hook
 from flows.runner import run_crawl_once
 from store.batches import FAILED, PageState, SourceBatch
 from store.db import open_db
@@ -46,7 +46,12 @@ def crawl_batch_task(
     """Fetch and extract one batch of a source's pages (many pages per task: Prefect's
     per-task cost and event volume stay small)."""
     batch = crawl_batch(
-        source, shared_fetcher(policy), work, states, workers=policy.per_host_concurrency
+        source,
+        shared_fetcher(policy),
+        work,
+        states,
+        workers=policy.per_host_concurrency,
+        on_page=page_hook(),  # live per-page progress when a view watches this run
     )
     failed = sum(1 for p in batch.pages if p.outcome == FAILED)
     get_run_logger().info("%s: %d pages, %d failed", source.name, len(batch.pages), failed)

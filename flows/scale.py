@@ -86,6 +86,7 @@ def check_dask(address: str, *, timeout_s: float = 10.0) -> None:
         client.close()  # type: ignore[no-untyped-call]
     if not facts:
         raise ScaleOutError(f"--dask {address}: the Dask scheduler has no workers")
+    here = _worker_facts()()
     for worker, fact in sorted(facts.items()):
         if not fact["project"]:
             raise ScaleOutError(f"--dask {address}: worker {worker} cannot import the project "
@@ -93,20 +94,52 @@ def check_dask(address: str, *, timeout_s: float = 10.0) -> None:
         if not fact["api"]:
             raise ScaleOutError(f"--dask {address}: worker {worker} has no PREFECT_API_URL "
                                 f"(start it with PREFECT_API_URL={api})")
+        if fact["digest"] != here["digest"]:
+            raise ScaleOutError(f"--dask {address}: worker {worker} has another version of "
+                                f"agencywatch than this flow (code {fact['digest']} there, "
+                                f"{here['digest']} here): install the same one on every worker")
+        if fact["stale"]:
+            raise ScaleOutError(f"--dask {address}: worker {worker} runs agencywatch code that "
+                                f"changed on disk after it started ({fact['stale']}): "
+                                "restart the Dask workers")
 
 
 def _worker_facts() -> Any:
-    """A closure (so cloudpickle ships it by value): what a worker knows of its setup."""
+    """A closure (so cloudpickle ships it by value, even to a worker without the project):
+    what a worker knows of its setup. Batches carry the project's dataclasses pickled, so the
+    flow and the workers must run the same code."""
 
     def facts() -> dict[str, Any]:
+        import hashlib
         import importlib.util
         import os
+        import sys
+        import time
+        from pathlib import Path
 
         try:
             project = importlib.util.find_spec("flows.pipeline") is not None
         except ImportError:
             project = False
-        return {"api": os.environ.get("PREFECT_API_URL"), "project": project}
+        digest = hashlib.sha256()
+        started = time.time() - time.monotonic()  # boot time: a floor for the process start
+        try:
+            import psutil
+
+            started = psutil.Process().create_time()
+        except Exception:
+            pass
+        stale = ""
+        for package in ("flows", "extractors", "store"):
+            spec = importlib.util.find_spec(package) if project else None
+            for folder in (spec.submodule_search_locations or []) if spec else []:
+                for file in sorted(Path(folder).glob("*.py")):
+                    digest.update(f"{package}/{file.name}\0".encode() + file.read_bytes())
+                    module = sys.modules.get(f"{package}.{file.stem}")
+                    if module is not None and os.path.getmtime(file) > started:
+                        stale = stale or f"{package}/{file.name}"
+        return {"api": os.environ.get("PREFECT_API_URL"), "project": project,
+                "digest": digest.hexdigest()[:12], "stale": stale}
 
     return facts
 
