@@ -302,8 +302,10 @@ def _items_on_page(
 
 
 def _current_data(db: sqlite_utils.Database, item_id: int) -> dict[str, Any]:
+    """The item's latest version: the open one, or for a removed item the one it left with
+    (versions are only ever appended, so the highest id is the latest)."""
     row = db.execute(
-        "SELECT data FROM item_versions WHERE item_id = ? AND valid_to_run IS NULL", [item_id]
+        "SELECT data FROM item_versions WHERE item_id = ? ORDER BY id DESC LIMIT 1", [item_id]
     ).fetchone()
     return json.loads(row[0]) if row else {}
 
@@ -533,7 +535,7 @@ def _remove_item(
         f"UPDATE [{ENTITY_TABLES[item['entity']]}] SET state = 'removed' WHERE item_id = ?",
         [item["id"]],
     )
-    data = _current_data_any(db, item["id"])
+    data = _current_data(db, item["id"])
     title = str(data.get("title") or data.get("text") or item["key"])
     importance = 90 if item["entity"] == "event" else 30 if item["entity"] == "figure" else 60
     _insert_change(
@@ -551,13 +553,6 @@ def _remove_item(
         importance,
     )
     counts["items_removed"] += 1
-
-
-def _current_data_any(db: sqlite_utils.Database, item_id: int) -> dict[str, Any]:
-    row = db.execute(
-        "SELECT data FROM item_versions WHERE item_id = ? ORDER BY id DESC LIMIT 1", [item_id]
-    ).fetchone()
-    return json.loads(row[0]) if row else {}
 
 
 def _note_gone_details(
