@@ -10,43 +10,41 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import sqlite_utils
+
 from extractors import __version__ as EXTRACTOR_VERSION
 from flows.config import Source, load_sources, select_sources
-from flows.crawl import extract_page
+from flows.crawl import extract_page, source_info
+from flows.runner import BATCH_PAGES, run_result, store_run
 from store.batches import CHANGED, FAILED, PageRecord, SourceBatch
-from store.db import crawl_lock, open_db
-from store.report import report_data, summary_line
-from store.runs import finish_run, mark_dead_runs, start_run, utcnow
-from store.writer import load_blob, write_batch
+from store.runs import utcnow
+from store.writer import finish_source, load_blob, write_batch
+
+PAGE_COLUMNS = "p.url, p.role, p.content_hash, p.etag, p.last_modified, p.links"
 
 
 def reprocess(sources_path: str, db_path: str, only: list[str] | None = None) -> dict[str, object]:
     sources = select_sources(load_sources(sources_path), only)
-    with crawl_lock(db_path):
-        db = open_db(db_path)
-        mark_dead_runs(db)
-        run_id = start_run(db, [s.name for s in sources], kind="reprocess")
+    with store_run(db_path, [s.name for s in sources], kind="reprocess") as (db, run_id):
         for source in sources:
-            pages = tuple(
-                _reextract(db, source, row)
-                for row in db.query(
-                    "SELECT p.* FROM pages p JOIN sources s ON s.id = p.source_id "
-                    "WHERE s.name = ? AND p.content_hash IS NOT NULL ORDER BY p.id",
+            rows = list(
+                db.query(
+                    f"SELECT {PAGE_COLUMNS} FROM pages p JOIN sources s ON s.id = p.source_id "
+                    "WHERE s.name = ? AND p.content_hash IS NOT NULL "
+                    "AND p.role NOT IN ('feed', 'sitemap') ORDER BY p.id",  # no records there
                     [source.name],
                 )
             )
-            from flows.crawl import source_info
+            # batches as in a crawl: bounded memory, and removals settled once per source
+            for i in range(0, len(rows), BATCH_PAGES):
+                pages = tuple(_reextract(db, source, row) for row in rows[i : i + BATCH_PAGES])
+                write_batch(db, run_id, SourceBatch(source_info(source), pages))
+            finish_source(db, run_id, source_info(source), truncated=False)
+    result = run_result(db_path, run_id)
+    return {"run_id": result.run_id, "summary": result.summary, "report": result.report}
 
-            write_batch(db, run_id, SourceBatch(source_info(source), pages))
-        finish_run(db, run_id, "completed")
-        data = report_data(db, run_id)
-    return {"run_id": run_id, "summary": summary_line(data), "report": data}
 
-
-def _reextract(db: object, source: Source, row: dict[str, object]) -> PageRecord:
-    from sqlite_utils import Database
-
-    assert isinstance(db, Database)
+def _reextract(db: sqlite_utils.Database, source: Source, row: dict[str, object]) -> PageRecord:
     url = str(row["url"])
     body = load_blob(db, str(row["content_hash"]))
     record = PageRecord(

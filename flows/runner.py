@@ -9,8 +9,9 @@ plugs in Prefect tasks (threads or a Dask cluster); tests and tools plug in a th
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -59,18 +60,42 @@ def run_crawl_once(
 ) -> RunResult:
     """Lock the store, record a run, crawl, and end the run as completed, failed or
     interrupted; what earlier batches stored stays stored whatever happens."""
+    with store_run(db_path, [s.name for s in sources], kind=kind, lock_wait_s=lock_wait_s) as (
+        db,
+        run_id,
+    ):
+        crawl_sources(db, run_id, sources, executor)
+    return run_result(db_path, run_id)
+
+
+@contextmanager
+def store_run(
+    db_path: str, names: list[str], *, kind: str, lock_wait_s: float = 5.0
+) -> Iterator[tuple[sqlite_utils.Database, int]]:
+    """The life of one run row, shared by crawls and re-processing: hold the crawl lock, mark
+    runs left by dead crawlers interrupted, start the run, and end it completed, failed or
+    interrupted."""
     with crawl_lock(db_path, wait_s=lock_wait_s):
         db = open_db(db_path)
-        mark_dead_runs(db)
-        run_id = start_run(db, [s.name for s in sources], kind=kind)
         try:
-            crawl_sources(db, run_id, sources, executor)
-        except BaseException as exc:
-            status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
-            finish_run(db, run_id, status, f"{type(exc).__name__}: {exc}")
-            raise
-        finish_run(db, run_id, "completed")
+            mark_dead_runs(db)
+            run_id = start_run(db, names, kind=kind)
+            try:
+                yield db, run_id
+            except BaseException as exc:
+                status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+                finish_run(db, run_id, status, f"{type(exc).__name__}: {exc}")
+                raise
+            finish_run(db, run_id, "completed")
+        finally:
+            db.close()
+
+
+def run_result(db_path: str, run_id: int) -> RunResult:
+    db = open_db(db_path)
+    try:
         data = report_data(db, run_id)
+    finally:
         db.close()
     return RunResult(run_id, summary_line(data), data)
 

@@ -64,26 +64,50 @@ def test_reprocess_reports_extractor_caused_changes_apart(crawled_fixture_site, 
     assert result["report"]["run"]["requests"] == 0  # nothing was fetched
 
 
+def test_reprocess_settles_removals_the_extractors_cause(crawled_fixture_site, monkeypatch):
+    sources, db = crawled_fixture_site
+    real_extract = crawl_module.extract
+
+    def forgetful(*args, **kwargs):  # an "extractor upgrade" that loses the last news item
+        ext = real_extract(*args, **kwargs)
+        return dataclasses.replace(ext, news=ext.news[:-1]) if len(ext.news) > 2 else ext
+
+    monkeypatch.setattr(crawl_module, "extract", forgetful)
+    result = reprocess(str(sources), str(db))
+    removed = [c for c in result["report"]["changes"] if c["change"] == "removed"]
+    assert removed and all(c["reason"] == "dropped from listing" for c in removed)
+    from store.db import open_db
+
+    assert open_db(db).execute("SELECT count(*) FROM pending_removals").fetchone()[0] == 0
+
+
 def test_ignore_rules_silence_volatile_fragments(tmp_path):
     site = Site(items=copy.deepcopy(ITEMS[:1]))
     site.items[0].body = "Budget €3.5 million. Page views: 100. Generated 10:00:01."
     with SiteServer(site) as server:
-        noisy = Source(name="agency-news", url=f"{server.base}/news/cluster-forum",
-                       kind="article", delay=0.0, ignore_text=(r"Page views: \d+\.",
-                                                               r"Generated [\d:]+\."))
+        noisy = Source(
+            name="agency-news",
+            url=f"{server.base}/news/cluster-forum",
+            kind="article",
+            delay=0.0,
+            ignore_text=(r"Page views: \d+\.", r"Generated [\d:]+\."),
+        )
         _run(tmp_path / "store.db", [noisy])
         site.items[0].body = "Budget €3.5 million. Page views: 117. Generated 10:07:44."
         assert _run(tmp_path / "store.db", [noisy]).report["changes"] == []
         site.items[0].body = "Budget €4 million. Page views: 118. Generated 10:09:00."
         changed = _run(tmp_path / "store.db", [noisy]).report["changes"]
     assert {(c["change"], c["entity"]) for c in changed} == {
-        ("updated", "figure"), ("updated", "page")
+        ("updated", "figure"),
+        ("updated", "page"),
     }
 
 
 def test_ignore_css_selectors_drop_fragments_before_extraction(tmp_path):
-    html = ("<html><body><main><h1>Title</h1><p>Real text about clusters.</p>"
-            "<div class='counter'>Visits: 12345</div></main></body></html>")
+    html = (
+        "<html><body><main><h1>Title</h1><p>Real text about clusters.</p>"
+        "<div class='counter'>Visits: 12345</div></main></body></html>"
+    )
     source = Source(name="x", url="http://127.0.0.1/", kind="article", ignore=(".counter",))
     ext = crawl_module.extract_page(source, html.encode(), None, "http://127.0.0.1/", "listing")
     assert "Visits" not in ext.text and "Real text" in ext.text
