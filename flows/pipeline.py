@@ -7,7 +7,6 @@ at import time.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -21,7 +20,7 @@ from flows.config import Source, load_sources, select_sources
 from flows.crawl import crawl_batch
 from flows.http import Fetcher, FetchPolicy
 from flows.progress import CrawlWatcher, SourcePlan, page_hook
-from flows.runner import run_crawl_once
+from flows.runner import RunResult, run_crawl_once
 from store.batches import FAILED, PageState, SourceBatch
 from store.db import open_db
 from store.report import render_md, summary_line
@@ -56,18 +55,6 @@ def crawl_batch_task(
     failed = sum(1 for p in batch.pages if p.outcome == FAILED)
     get_run_logger().info("%s: %d pages, %d failed", source.name, len(batch.pages), failed)
     return batch
-
-
-@dataclass(frozen=True, slots=True)
-class CrawlOutcome:
-    run_id: int
-    summary: str
-    report: dict[str, Any]
-
-    @property
-    def nothing_fetched(self) -> bool:
-        pages = self.report["run"]["pages"]
-        return bool(pages["fetched"] + pages["not_modified"] == 0 and pages["failed"] > 0)
 
 
 class PrefectExecutor:
@@ -125,7 +112,7 @@ def _publish(data: dict[str, Any]) -> None:
     markdown = render_md(shown)
     hidden = len(data["changes"]) - ARTIFACT_CHANGES
     if hidden > 0:
-        markdown += (f"\n… and {hidden} more changes: `agencywatch report --run {run['id']}`.\n")
+        markdown += f"\n… and {hidden} more changes: `agencywatch report --run {run['id']}`.\n"
     create_markdown_artifact(
         key="agencywatch-change-report",
         markdown=markdown,
@@ -143,7 +130,7 @@ def run_crawl(
     *,
     progress: CrawlWatcher | None = None,
     dask_address: str | None = None,
-) -> CrawlOutcome:
+) -> RunResult:
     """Run the flow once. `progress` watches it (live view or plain lines); `dask_address` runs
     the batch tasks on that Dask cluster (the flow, here, still writes the store)."""
     run = crawl_flow
@@ -163,7 +150,7 @@ def run_crawl(
     finally:
         if progress is not None:
             progress.close()
-    return CrawlOutcome(result["run_id"], result["summary"], result["report"])
+    return RunResult(result["run_id"], result["summary"], result["report"])
 
 
 def watch_plans(sources_path: str, db_path: str, only: list[str] | None) -> list[SourcePlan]:

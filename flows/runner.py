@@ -49,6 +49,12 @@ class RunResult:
     summary: str
     report: dict[str, Any]
 
+    @property
+    def nothing_fetched(self) -> bool:
+        """Every page failed: the CLI's exit code 1."""
+        pages = self.report["run"]["pages"]
+        return bool(pages["fetched"] + pages["not_modified"] == 0 and pages["failed"] > 0)
+
 
 def run_crawl_once(
     db_path: str,

@@ -31,8 +31,6 @@ class Settings:
     """PREFECT_HOME used when none is set: the ephemeral API server keeps its database there."""
     lock_wait_s: float = 5.0
     """How long a second crawl waits for the first before saying one is running."""
-    task_workers: int = 8
-    """Threads for concurrent source batches (politeness is per host, not per thread)."""
 
     @property
     def user_agent(self) -> str:

@@ -17,7 +17,6 @@ import sqlite_utils
 from store.db import StoreError
 from store.runs import get_run
 
-PAGE_STATS = ("fetched", "not_modified", "failed")
 LAYOUT = "layout changed?"
 
 

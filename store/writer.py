@@ -10,7 +10,6 @@ import json
 import zlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
 
 import sqlite_utils
 
@@ -173,7 +172,3 @@ def _store_blob(db: sqlite_utils.Database, digest: str, body: bytes) -> None:
 def load_blob(db: sqlite_utils.Database, digest: str) -> bytes | None:
     row = db.execute("SELECT content FROM blobs WHERE hash = ?", [digest]).fetchone()
     return zlib.decompress(row[0]) if row else None
-
-
-def json_dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
