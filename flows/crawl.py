@@ -10,18 +10,21 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
+from functools import partial
 
 from extractors import __version__ as EXTRACTOR_VERSION
 from extractors.core import extract
 from extractors.errors import AgencywatchError
 from extractors.records import PageExtraction
 from extractors.urls import in_scope, normalise_url
+from flows import extract_pool
 from flows.config import Source
 from flows.discovery import find_follow_links, parse_feed, parse_sitemap
 from flows.frontier import Frontier
 from flows.http import FEED_TYPES, HTML_TYPES, Fetcher, FetchResult
+from flows.transport import decode_html
 from store.batches import (
     CHANGED,
     FAILED,
@@ -33,6 +36,8 @@ from store.batches import (
     SourceBatch,
     SourceInfo,
 )
+from store.identity import PageKeys, page_keys
+from store.writer import pack
 
 log = logging.getLogger("agencywatch.crawl")
 ProgressHook = Callable[[str, PageRecord], None]
@@ -75,11 +80,23 @@ def crawl_batch(
     on_page: ProgressHook | None = None,
 ) -> SourceBatch:
     """Fetch and extract a batch of one source's pages; the fetcher's host gate keeps the
-    requests polite, the threads only overlap waiting on the network."""
+    requests polite, the threads only overlap waiting on the network. Extraction goes to the
+    run's process pool when one is open (`extract_pool`), so fetching never waits for it."""
+
+    def fetch_one(item: Work) -> tuple[PageRecord, Future[Extracted] | None]:
+        url, role = item
+        record, job = fetch_page(source, fetcher, url, role, states.get(url))
+        if job is None:
+            return record, None
+        future = extract_pool.submit(extract_and_link, *job)
+        if future is None:  # no pool in this process: extract here (the writer packs)
+            return finish_page(record, lambda: extract_and_link(*job, pack_body=False)), None
+        return record, future
 
     def one(item: Work) -> PageRecord:
-        url, role = item
-        record = crawl_page(source, fetcher, url, role, states.get(url))
+        record, future = fetch_one(item)
+        if future is not None:
+            record = finish_page(record, partial(extract_pool.result, future))
         if on_page:
             on_page(source.name, record)
         return record
@@ -88,14 +105,36 @@ def crawl_batch(
         pages = [one(item) for item in work]
     else:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="crawl") as pool:
-            pages = list(pool.map(one, work))
+            fetched = list(pool.map(fetch_one, work))
+        pages = []
+        for record, future in fetched:
+            if future is not None:
+                record = finish_page(record, partial(extract_pool.result, future))
+            if on_page:
+                on_page(source.name, record)
+            pages.append(record)
     return SourceBatch(source_info(source), tuple(pages), counts=_counts(pages, states))
+
+
+Extracted = tuple[PageExtraction, tuple[str, ...], bytes | None, PageKeys]
+ExtractJob = tuple[Source, bytes, str | None, str, str, str]  # see extract_and_link
 
 
 def crawl_page(
     source: Source, fetcher: Fetcher, url: str, role: str, state: PageState | None
 ) -> PageRecord:
-    """One page: its record, with the pagination and detail links to follow in `links`."""
+    """One page, fetched and extracted in this thread: its record, with the pagination and
+    detail links to follow in `links`."""
+    record, job = fetch_page(source, fetcher, url, role, state)
+    if job is None:
+        return record
+    return finish_page(record, lambda: extract_and_link(*job, pack_body=False))
+
+
+def fetch_page(
+    source: Source, fetcher: Fetcher, url: str, role: str, state: PageState | None
+) -> tuple[PageRecord, ExtractJob | None]:
+    """Fetch one page: its record, and the extraction job when its body is new."""
     result = fetcher.fetch(
         url,
         etag=state.etag if state else None,
@@ -104,39 +143,72 @@ def crawl_page(
         delay=source.delay,
         scope=source.scope(),
         accept=FEED_TYPES if role in DISCOVERY_ROLES else HTML_TYPES,
+        decode=False,  # decoded where it is extracted: off this process's one core
     )
     record = _record(result, role)
     unchanged = record.outcome == CHANGED and state and state.content_hash == result.content_hash
     if record.outcome == NOT_MODIFIED or unchanged:
         remembered = state.links if state else ()
         outcome = NOT_MODIFIED if record.outcome == NOT_MODIFIED else UNCHANGED
-        return replace(record, outcome=outcome, body=None, links=_for_role(remembered, role))
+        return replace(record, outcome=outcome, body=None, links=_for_role(remembered, role)), None
     if record.outcome != CHANGED or result.body is None:
-        return record
+        return record, None
     if role in DISCOVERY_ROLES:
-        return replace(record, links=_discovered(source, result.body, url, role))
+        return replace(record, links=_discovered(source, result.body, url, role)), None
+    job = (source, result.body, result.content_type, url, result.final_url or url, role)
+    return record, job
+
+
+def finish_page(record: PageRecord, extracted: Callable[[], Extracted]) -> PageRecord:
+    """The fetched record with its extraction, or failed with one line naming the URL."""
+    url = record.url
     try:
-        extraction = extract_page(source, result.body, result.text, url, role)
-        # detail pages are leaves: scanning them for links cost a third of a crawl's CPU
-        follow = source.follow and role == "listing"
-        links = _links(source, result, extraction, url, role) if follow else ()
+        extraction, links, packed, keys = extracted()
     except AgencywatchError as exc:
         return replace(record, outcome=FAILED, body=None, error=str(exc))
+    except extract_pool.ExtractionProcessDied as exc:
+        error = f"{url}: the extraction process died ({exc}); the page is retried next run"
+        log.error("%s", error)
+        return replace(record, outcome=FAILED, body=None, error=error)
     except Exception as exc:  # a parser bug must cost one page, not the run
         log.exception("extraction crashed on %s", url)
         error = f"{url}: extraction crashed: {type(exc).__name__}: {exc}"
         return replace(record, outcome=FAILED, body=None, error=error)
-    return replace(record, extraction=extraction, links=links)
+    return replace(record, extraction=extraction, links=links, packed=packed, keys=keys)
+
+
+def extract_and_link(
+    source: Source,
+    body: bytes,
+    content_type: str | None,
+    url: str,
+    final_url: str,
+    role: str,
+    *,
+    pack_body: bool = True,
+) -> Extracted:
+    """All the CPU work on one fetched page, so it runs in a pool process: decode it, extract
+    it, find the links it hands on, key its records and compress it for the store."""
+    _encoding, text = decode_html(body, content_type)
+    extraction = extract_page(source, body, text, url, role)
+    # detail pages are leaves: scanning them for links cost a third of a crawl's CPU
+    follow = source.follow and role == "listing"
+    links = _links(source, text, final_url, extraction, url, role) if follow else ()
+    keys = page_keys(extraction, url)
+    return extraction, links, pack(body) if pack_body else None, keys
 
 
 def _links(
-    source: Source, result: FetchResult, extraction: PageExtraction, url: str, role: str
+    source: Source,
+    html: str | bytes,
+    final_url: str,
+    extraction: PageExtraction,
+    url: str,
+    role: str,
 ) -> tuple[str, ...]:
     """Pagination from the page's pager; detail pages are the extracted items' own links, so
     menus and sidebars that merely look like lists are never followed."""
-    found = find_follow_links(
-        result.text or result.body or b"", result.final_url or url, source.scope()
-    )
+    found = find_follow_links(html, final_url, source.scope())
     details: list[str] = []
     if role == "listing":
         item_urls = [

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import random
 import threading
 import time
@@ -225,6 +226,7 @@ class _Mode:
     robots: bool = True  # check robots.txt before each request
     offsite_ok: bool = False  # robots.txt may redirect anywhere (RFC 9309)
     conditional: bool = False  # validators were sent: a 304 is expected
+    decode: bool = True  # decode the body to `text` here (the crawl decodes where it extracts)
 
 
 def _trace_fields(trace: _Trace) -> dict[str, Any]:
@@ -240,6 +242,27 @@ def _trace_fields(trace: _Trace) -> dict[str, Any]:
 def _header(resp: requests.Response, name: str) -> str | None:
     value = resp.headers.get(name)
     return one_line(value) if value else None
+
+
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+
+
+def _read_environment_once(session: requests.Session) -> None:
+    """Stop requests from re-reading the environment on every request.
+
+    With `trust_env` on, every request scans all environment variables twice looking for
+    proxies (measured: 0.7 ms of a 1.9 ms loopback fetch). When no proxy is configured there
+    is nothing to find, so the session reads the CA bundle variables once and stops looking;
+    with a proxy configured, requests keeps its per-request handling of `no_proxy`.
+    """
+    names = {name.lower() for name in os.environ}
+    if any(var in names for var in PROXY_VARIABLES):
+        return
+    bundle = next((os.environ[v] for v in CA_VARIABLES if os.environ.get(v)), None)
+    session.trust_env = False  # also skips ~/.netrc: a crawler sends no stored credentials
+    if bundle:
+        session.verify = bundle
 
 
 class Fetcher:
@@ -288,6 +311,7 @@ class Fetcher:
             adapter = HTTPAdapter(pool_maxsize=max(2, self.policy.per_host_concurrency))
             session.mount("http://", adapter)
             session.mount("https://", adapter)
+            _read_environment_once(session)
             self._local.session = session
             with self._lock:
                 self._sessions.append(session)
@@ -305,12 +329,14 @@ class Fetcher:
         accept: Collection[str] | None = HTML_TYPES,
         delay: float | None = None,
         scope: Collection[str] | None = None,
+        decode: bool = True,
     ) -> FetchResult:
         """Fetch `url` politely. `etag`/`last_modified`: what the store remembers (sent as
         If-None-Match / If-Modified-Since); `known_size`: the stored body's size, counted as
         bytes saved on a 304; `accept`: content types returned for parsing (None: any).
         `delay` and `scope` override the policy's for this call, so one fetcher (one HostGate)
-        can serve every source of a run."""
+        can serve every source of a run. `decode=False` leaves `text` and `encoding` unset:
+        the crawl decodes in its extraction processes, off the fetching process's one core."""
         started_at = datetime.now(UTC).isoformat(timespec="seconds")
         t0 = time.monotonic()
         headers = {}
@@ -325,6 +351,7 @@ class Fetcher:
             scope=frozenset(self.policy.allowed_hosts if scope is None else scope),
             robots=self.policy.obey_robots,
             conditional=bool(headers),
+            decode=decode,
         )
         trace = _Trace()
         result = self._fetch(url, headers, mode, trace)
@@ -539,7 +566,7 @@ class Fetcher:
             sniffed = sniff_type(body[:2048])
             if sniffed not in mode.accept:
                 return self._wrong_type(url, mode, f"{sniffed}, sniffed", common)
-        encoding, text = decode_html(body, common["content_type"])
+        encoding, text = decode_html(body, common["content_type"]) if mode.decode else (None, None)
         return FetchResult(
             kind="html",
             encoding=encoding,

@@ -19,6 +19,7 @@ import sqlite_utils
 
 from flows.config import Source
 from flows.crawl import Work, crawl_batch, follow_links, new_frontier, source_info
+from flows.extract_pool import extraction_processes
 from flows.frontier import Frontier
 from flows.http import Fetcher
 from store.batches import FAILED, PageRecord, PageState, SourceBatch
@@ -69,7 +70,7 @@ def run_crawl_once(
     with store_run(db_path, [s.name for s in sources], kind=kind, lock_wait_s=lock_wait_s) as (
         db,
         run_id,
-    ):
+    ), extraction_processes():
         crawl_sources(db, run_id, sources, executor)
     return run_result(db_path, run_id)
 

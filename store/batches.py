@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extractors.records import PageExtraction
+from store.identity import PageKeys
 
 # fetch outcomes; only 'changed' pages are (re)extracted and can add, update or remove items
 CHANGED, UNCHANGED, NOT_MODIFIED, NOT_HTML, FAILED = (
@@ -35,6 +36,8 @@ class PageRecord:
     status: int | None = None
     error: str | None = None  # one line naming the URL
     body: bytes | None = None  # raw body, for 'changed' pages
+    packed: bytes | None = None  # the body zlib-compressed as the store keeps it, when the
+    # extraction process already did it (else the writer compresses)
     content_hash: str | None = None
     etag: str | None = None
     last_modified: str | None = None
@@ -42,6 +45,7 @@ class PageRecord:
     attempts: int = 1
     elapsed_ms: int | None = None
     extraction: PageExtraction | None = None
+    keys: PageKeys | None = None  # identity.page_keys(extraction), when already computed
     links: tuple[str, ...] = ()  # followed links found on the page (kept for 304 re-follows)
     extractor_version: str = ""
 

@@ -11,10 +11,10 @@ import fcntl
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import sqlite_utils
 
@@ -30,6 +30,26 @@ class RunLockedError(StoreError):
     """Another crawl holds the database."""
 
 
+CACHE_KIB = 32 * 1024
+WAL_CHECKPOINT_PAGES = 8000  # of 4 KB
+
+
+def select(db: sqlite_utils.Database, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """Rows as dicts, straight from sqlite3: the crawl's hot reads, run once per page or item
+    inside the batch's transaction. (sqlite-utils' `query` wraps every read in a savepoint of
+    its own, three statements for one; measured at a third of a first crawl's store time.)"""
+    cursor = db.conn.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The rowid the cursor's INSERT created (no second `SELECT last_insert_rowid()`)."""
+    if cursor.lastrowid is None:
+        raise StoreError("an INSERT reported no row id")
+    return int(cursor.lastrowid)
+
+
 def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
     """Open (and migrate) the store, or raise `StoreError` with one line naming the path."""
     p = Path(path)
@@ -41,6 +61,11 @@ def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
         if db.journal_mode != "wal":
             db.enable_wal()
         db.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL survives a process kill
+        # A crawl writes ~10 rows in 4 indexed tables per page: a 32 MB page cache (default 2 MB)
+        # keeps the indexes' hot pages in memory, and checkpointing every 32 MB of WAL instead
+        # of every 4 MB halves the time spent committing batches (measured on a first crawl).
+        db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+        db.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
         db.execute("PRAGMA foreign_keys = ON")
         migrate(db)
     except sqlite3.DatabaseError as exc:

@@ -13,18 +13,18 @@ The work is proportional to the pages that changed, not to the size of the store
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import cache
 from typing import Any
 
 import sqlite_utils
 
-from extractors.records import PageExtraction
 from store.batches import CHANGED, PageRecord, SourceBatch
-from store.identity import Sighting, changed_fields, norm_text, sightings_of, title_key
+from store.db import inserted_id, select
+from store.identity import Sighting, changed_fields, norm_text, page_keys, title_key
 
 ENTITY_TABLES = {
     "news": "news_items",
@@ -42,6 +42,7 @@ DROPPED = "dropped from listing"
 class _PageRead:
     page: PageRecord
     sightings: list[Sighting]
+    text_hash: str | None
     healthy: dict[str, bool] = field(default_factory=dict)
     emptied: dict[str, list[str]] = field(default_factory=dict)  # entity -> fields gone empty
 
@@ -75,13 +76,12 @@ def finalize_source(
 ) -> dict[str, int]:
     """Remove the items still missing at the end of the source's crawl."""
     counts: dict[str, int] = defaultdict(int)
-    rows = list(
-        db.query(
-            "SELECT i.*, p.reason AS pending_reason FROM pending_removals p "
-            "JOIN items i ON i.id = p.item_id WHERE p.run_id = ? AND i.source_id = ? "
-            "AND i.state = 'active' AND i.last_seen_run != ?",
-            [run_id, source_id, run_id],
-        )
+    rows = select(
+        db,
+        "SELECT i.*, p.reason AS pending_reason FROM pending_removals p "
+        "JOIN items i ON i.id = p.item_id WHERE p.run_id = ? AND i.source_id = ? "
+        "AND i.state = 'active' AND i.last_seen_run != ?",
+        [run_id, source_id, run_id],
     )
     for item in rows:
         reason = item.pop("pending_reason")
@@ -98,14 +98,15 @@ def finalize_source(
 
 def _read(db: sqlite_utils.Database, page: PageRecord) -> _PageRead:
     assert page.extraction is not None
-    data = page.extraction.to_json()
-    read = _PageRead(page, sightings_of(data, page.url))
+    keys = page.keys or page_keys(page.extraction, page.url)
+    read = _PageRead(page, list(keys.sightings), keys.text_hash)
     row = db.execute("SELECT item_counts FROM pages WHERE url = ?", [page.url]).fetchone()
     before: dict[str, int] = json.loads(row[0]) if row and row[0] else {}
     now = _count(read.sightings)
     for entity in (*LIST_ENTITIES, "figure"):
         lost = before.get(entity, 0) >= HEALTH_MIN_ITEMS and now.get(entity, 0) == 0
-        read.healthy[entity] = not lost and not (entity == "figure" and not data.get("text"))
+        no_text = entity == "figure" and not page.extraction.text
+        read.healthy[entity] = not lost and not no_text
     for entity in LIST_ENTITIES:
         emptied = _emptied_fields(db, page.url, entity, read.sightings)
         if emptied:
@@ -130,12 +131,11 @@ def _emptied_fields(
     if len(new) < HEALTH_MIN_ITEMS + 1:
         return []
     fields = FILL_FIELDS[entity]
-    old = list(
-        db.query(
-            f"SELECT {', '.join(fields)} FROM [{ENTITY_TABLES[entity]}] "
-            "WHERE page_url = ? AND state = 'active'",
-            [page_url],
-        )
+    old = select(
+        db,
+        f"SELECT {', '.join(fields)} FROM [{ENTITY_TABLES[entity]}] "
+        "WHERE page_url = ? AND state = 'active'",
+        [page_url],
     )
     if len(old) < HEALTH_MIN_ITEMS + 1:
         return []
@@ -177,7 +177,7 @@ def _record_page_change(
     ).fetchone()
     page_id, old_title, old_text, old_hash, old_counts_raw, first_seen = row
     old_counts = json.loads(old_counts_raw or "{}")
-    new_hash = comparable_text_hash(ext)
+    new_hash = read.text_hash
     note = unhealthy_note(read, old_counts)
     if note:
         db.execute(
@@ -230,16 +230,6 @@ def _is_listing(read: _PageRead) -> bool:
     return bool(ext and (ext.news or ext.events))
 
 
-def comparable_text_hash(ext: PageExtraction) -> str | None:
-    """Hash of the page text with each figure written as its value, so that reformatting a
-    figure (`€3.5 million` -> `EUR 3,500,000`) is not a text change."""
-    text = ext.text or ""
-    for fig in ext.figures:
-        text = text.replace(fig.text, f" {float(fig.value):.6g} {fig.unit} ")
-    text = norm_text(text) or ""
-    return hashlib.sha256(text.encode()).hexdigest()[:32] if text else None
-
-
 def _apply_page(
     db: sqlite_utils.Database,
     run_id: int,
@@ -254,10 +244,10 @@ def _apply_page(
     page_url = read.page.url
     fetch_id = fetch_ids.get(page_url)
     fresh: list[Sighting] = []
-    for s in read.sightings:
-        if not read.healthy.get(s.entity, True):
-            continue
-        item = _find_item(db, source_id, s.entity, s.key)
+    wanted = [s for s in read.sightings if read.healthy.get(s.entity, True)]
+    known = _find_items(db, source_id, wanted)
+    for s in wanted:
+        item = known.get((s.entity, s.key))
         if item is None:
             fresh.append(s)
         else:
@@ -278,26 +268,36 @@ def _apply_page(
         _pend_removal(db, run_id, it["id"], _removal_reason(db, it, gone_urls, today))
 
 
-def _find_item(
-    db: sqlite_utils.Database, source_id: int, entity: str, key: str
-) -> dict[str, Any] | None:
-    rows = list(
-        db.query(
-            "SELECT * FROM items WHERE entity = ? AND source_id = ? AND key = ?",
-            [entity, source_id, key],
-        )
-    )
-    return rows[0] if rows else None
+def _find_items(
+    db: sqlite_utils.Database, source_id: int, sightings: list[Sighting]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """The stored items of these sightings, by (entity, key): a query per entity on the page,
+    not one per item (on the UNIQUE (entity, source_id, key) index)."""
+    keys: dict[str, list[str]] = defaultdict(list)
+    for s in sightings:
+        keys[s.entity].append(s.key)
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for entity, entity_keys in keys.items():
+        unique = list(dict.fromkeys(entity_keys))
+        for i in range(0, len(unique), 500):  # stay under SQLite's bound-parameter limit
+            chunk = unique[i : i + 500]
+            marks = ", ".join("?" for _ in chunk)
+            for row in select(
+                db,
+                f"SELECT * FROM items WHERE entity = ? AND source_id = ? AND key IN ({marks})",
+                [entity, source_id, *chunk],
+            ):
+                found[(row["entity"], row["key"])] = row
+    return found
 
 
 def _items_on_page(
     db: sqlite_utils.Database, source_id: int, page_url: str
 ) -> list[dict[str, Any]]:
-    return list(
-        db.query(
-            "SELECT * FROM items WHERE source_id = ? AND page_url = ? AND state = 'active'",
-            [source_id, page_url],
-        )
+    return select(
+        db,
+        "SELECT * FROM items WHERE source_id = ? AND page_url = ? AND state = 'active'",
+        [source_id, page_url],
     )
 
 
@@ -351,13 +351,13 @@ def _add_item(
     read: _PageRead,
     counts: dict[str, int],
 ) -> None:
-    db.execute(
+    cursor = db.execute(
         "INSERT INTO items (entity, source_id, key, page_url, state, first_seen_run, "
         "last_seen_run, content_hash) VALUES (?, ?, ?, ?, 'active', ?, ?, ?)",
         [s.entity, source_id, s.key, page_url, run_id, run_id, s.content_hash],
     )
-    item_id = int(db.execute("SELECT last_insert_rowid()").fetchone()[0])
-    _new_version(db, run_id, item_id, s, page_url, fetch_id, read)
+    item_id = inserted_id(cursor)
+    _new_version(db, run_id, item_id, s, page_url, fetch_id, read, first=True)
     _write_typed(db, item_id, source_id, s.entity, s.data, page_url, "active")
     importance = 90 if s.entity == "event" else 30 if s.entity == "figure" else 50
     _insert_change(
@@ -438,11 +438,14 @@ def _new_version(
     page_url: str,
     fetch_id: int | None,
     read: _PageRead,
+    *,
+    first: bool = False,
 ) -> None:
-    db.execute(
-        "UPDATE item_versions SET valid_to_run = ? WHERE item_id = ? AND valid_to_run IS NULL",
-        [run_id, item_id],
-    )
+    if not first:  # a new item has no open version to close
+        db.execute(
+            "UPDATE item_versions SET valid_to_run = ? WHERE item_id = ? AND valid_to_run IS NULL",
+            [run_id, item_id],
+        )
     db.execute(
         "INSERT INTO item_versions (item_id, valid_from_run, content_hash, data, fetch_id, "
         "page_url, extractor_version) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -483,6 +486,7 @@ def _write_typed(
     )
 
 
+@cache
 def _columns(table: str) -> list[str]:
     from store.schema import column_names
 

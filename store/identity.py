@@ -18,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from extractors.records import PageExtraction
 from extractors.urls import normalise_url
 
 Entity = str  # 'news' | 'event' | 'good_practice' | 'figure'
@@ -150,3 +151,28 @@ def changed_fields(
     if entity == "figure" and fields:
         fields["text"] = {"old": old.get("text"), "new": new.get("text")}
     return fields
+
+
+@dataclass(frozen=True, slots=True)
+class PageKeys:
+    """What the store compares of one extracted page. A pure function of the extraction, so
+    the crawl computes it in its extraction processes and the single writer only looks it up."""
+
+    sightings: tuple[Sighting, ...]
+    text_hash: str | None
+
+
+def page_keys(extraction: PageExtraction, page_url: str) -> PageKeys:
+    return PageKeys(
+        tuple(sightings_of(extraction.to_json(), page_url)), comparable_text_hash(extraction)
+    )
+
+
+def comparable_text_hash(ext: PageExtraction) -> str | None:
+    """Hash of the page text with each figure written as its value, so that reformatting a
+    figure (`€3.5 million` -> `EUR 3,500,000`) is not a text change."""
+    text = ext.text or ""
+    for fig in ext.figures:
+        text = text.replace(fig.text, f" {float(fig.value):.6g} {fig.unit} ")
+    text = norm_text(text) or ""
+    return hashlib.sha256(text.encode()).hexdigest()[:32] if text else None

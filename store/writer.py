@@ -14,8 +14,11 @@ from datetime import UTC, datetime
 import sqlite_utils
 
 from store.batches import CHANGED, FAILED, PageRecord, PageState, SourceBatch, SourceInfo
+from store.db import inserted_id, select
 from store.history import apply_sightings, finalize_source
 from store.runs import add_counts, utcnow
+
+BLOB_LEVEL = 6  # zlib level: a 22 KB page packs to ~5 KB in ~0.45 ms (level 1: ~6 KB)
 
 
 def ensure_source(db: sqlite_utils.Database, source: SourceInfo) -> int:
@@ -39,13 +42,13 @@ def page_states(
         "LEFT JOIN blobs b ON b.hash = p.content_hash WHERE s.name = ?"
     )
     if urls is None:
-        rows = list(db.query(sql, [source_name]))
+        rows = select(db, sql, [source_name])
     else:
         wanted, rows = list(urls), []
         for i in range(0, len(wanted), 500):  # stay under SQLite's bound-parameter limit
             chunk = wanted[i : i + 500]
             marks = ", ".join("?" for _ in chunk)
-            rows += db.query(f"{sql} AND p.url IN ({marks})", [source_name, *chunk])
+            rows += select(db, f"{sql} AND p.url IN ({marks})", [source_name, *chunk])
     return {
         r["url"]: PageState(
             r["url"],
@@ -93,9 +96,9 @@ def finish_source(
 
 def _store_page(db: sqlite_utils.Database, run_id: int, source_id: int, page: PageRecord) -> int:
     if page.body is not None and page.content_hash:
-        _store_blob(db, page.content_hash, page.body)
+        _store_blob(db, page.content_hash, page.body, page.packed)
     page_id = _upsert_page_row(db, run_id, source_id, page)
-    db.execute(
+    cursor = db.execute(
         "INSERT INTO fetches (run_id, source_id, page_id, url, final_url, status, outcome, error, "
         "content_hash, bytes, attempts, elapsed_ms, fetched_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -115,7 +118,7 @@ def _store_page(db: sqlite_utils.Database, run_id: int, source_id: int, page: Pa
             page.fetched_at or utcnow(),
         ],
     )
-    return int(db.execute("SELECT last_insert_rowid()").fetchone()[0])
+    return inserted_id(cursor)
 
 
 def _upsert_page_row(
@@ -127,12 +130,12 @@ def _upsert_page_row(
         "SELECT id, role, etag, last_modified, last_status FROM pages WHERE url = ?", [page.url]
     ).fetchone()
     if row is None:
-        db.execute(
+        cursor = db.execute(
             "INSERT INTO pages (source_id, url, role, first_seen_run, last_status) "
             "VALUES (?, ?, ?, ?, ?)",
             [source_id, page.url, page.role, run_id, page.status],
         )
-        page_id = int(db.execute("SELECT last_insert_rowid()").fetchone()[0])
+        page_id = inserted_id(cursor)
     else:
         page_id = int(row[0])
         wanted = {"role": page.role, "last_status": page.status}
@@ -161,12 +164,19 @@ def _upsert_page_row(
     return page_id
 
 
-def _store_blob(db: sqlite_utils.Database, digest: str, body: bytes) -> None:
-    packed = zlib.compress(body, 6)
+def _store_blob(
+    db: sqlite_utils.Database, digest: str, body: bytes, packed: bytes | None = None
+) -> None:
+    packed = packed if packed is not None else pack(body)
     db.execute(
         "INSERT OR IGNORE INTO blobs (hash, content, size, stored_size) VALUES (?, ?, ?, ?)",
         [digest, packed, len(body), len(packed)],
     )
+
+
+def pack(body: bytes) -> bytes:
+    """A raw page as the `blobs` table keeps it."""
+    return zlib.compress(body, BLOB_LEVEL)
 
 
 def load_blob(db: sqlite_utils.Database, digest: str) -> bytes | None:

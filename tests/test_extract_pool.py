@@ -1,0 +1,102 @@
+"""The run's extraction process pool: same records as extracting in the fetch threads, and a
+worker that dies costs only the pages it held."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from flows import extract_pool
+from flows.config import load_sources
+from flows.crawl import finish_page
+from flows.fixture_site import FixtureSite, fixture_sources_text
+from flows.http import Fetcher, FetchPolicy
+from flows.runner import ThreadExecutor, run_crawl_once
+from store.batches import CHANGED, FAILED, PageRecord
+
+
+@pytest.fixture()
+def served() -> Iterator[str]:
+    with FixtureSite() as site:
+        yield site.start()
+
+
+def _crawl(tmp_path: Path, base: str, db: Path) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text(fixture_sources_text(base), encoding="utf-8")
+    with Fetcher(FetchPolicy(user_agent="agencywatch-test")) as fetcher:
+        executor = ThreadExecutor(fetcher)
+        try:
+            run_crawl_once(str(db), load_sources(str(sources)), executor)
+        finally:
+            executor.close()
+
+
+def _rows(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    conn = sqlite3.connect(db)
+    try:
+        return {
+            "pages": conn.execute(
+                "SELECT url, kind, title, date, text, text_hash, item_counts, links "
+                "FROM pages ORDER BY url"
+            ).fetchall(),
+            "items": conn.execute(
+                "SELECT entity, key, page_url, content_hash FROM items ORDER BY entity, key"
+            ).fetchall(),
+            "blobs": conn.execute("SELECT hash, size FROM blobs ORDER BY hash").fetchall(),
+            "changes": conn.execute(
+                "SELECT entity, change, key, title FROM changes ORDER BY entity, key"
+            ).fetchall(),
+        }
+    finally:
+        conn.close()
+
+
+def test_pool_and_threads_store_the_same_rows(
+    tmp_path: Path, served: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(extract_pool.ENV, "2")
+    _crawl(tmp_path, served, tmp_path / "pool.db")
+    monkeypatch.setenv(extract_pool.ENV, "0")
+    _crawl(tmp_path, served, tmp_path / "threads.db")
+    pool, threads = _rows(tmp_path / "pool.db"), _rows(tmp_path / "threads.db")
+    assert pool["items"] and pool["pages"]
+    for table in pool:
+        assert pool[table] == threads[table], table
+
+
+def test_a_dead_worker_fails_its_job_and_the_pool_is_replaced() -> None:
+    with extract_pool.extraction_processes(1) as n:
+        assert n == 1
+        dying = extract_pool.submit(os._exit, 3)
+        assert dying is not None
+        with pytest.raises(extract_pool.ExtractionProcessDied):
+            extract_pool.result(dying)
+        healthy = extract_pool.submit(pow, 2, 10)
+        assert healthy is not None and extract_pool.result(healthy) == 1024
+    assert extract_pool.submit(pow, 2, 3) is None  # closed with the run: callers extract inline
+
+
+def test_no_pool_when_configured_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(extract_pool.ENV, "0")
+    with extract_pool.extraction_processes() as n:
+        assert n == 0
+        assert extract_pool.submit(pow, 2, 3) is None
+    monkeypatch.setenv(extract_pool.ENV, "many")
+    assert extract_pool.configured_processes() >= 0  # a bad value falls back, with a warning
+
+
+def test_a_died_extraction_fails_one_page_with_a_message_naming_it() -> None:
+    record = PageRecord(url="http://127.0.0.1/a", outcome=CHANGED, fetched_at="t", body=b"x")
+
+    def died() -> object:
+        raise extract_pool.ExtractionProcessDied("terminated abruptly")
+
+    failed = finish_page(record, died)  # type: ignore[arg-type]
+    assert failed.outcome == FAILED and failed.body is None
+    assert failed.error is not None and failed.error.startswith("http://127.0.0.1/a: ")
+    assert "retried next run" in failed.error
