@@ -13,10 +13,14 @@ from dataclasses import replace
 import sqlite_utils
 
 from extractors import __version__ as EXTRACTOR_VERSION
+from extractors.records import PageExtraction
+from flows import extract_pool
 from flows.config import Source, load_sources, select_sources
 from flows.crawl import extract_page, source_info
+from flows.extract_pool import extraction_processes
 from flows.runner import BATCH_PAGES, run_result, store_run
 from store.batches import CHANGED, FAILED, PageRecord, SourceBatch
+from store.identity import PageKeys, page_keys
 from store.runs import utcnow
 from store.writer import finish_source, load_blob, write_batch
 
@@ -35,18 +39,51 @@ def reprocess(sources_path: str, db_path: str, only: list[str] | None = None) ->
                     [source.name],
                 )
             )
-            # batches as in a crawl: bounded memory, and removals settled once per source
-            for i in range(0, len(rows), BATCH_PAGES):
-                pages = tuple(_reextract(db, source, row) for row in rows[i : i + BATCH_PAGES])
-                write_batch(db, run_id, SourceBatch(source_info(source), pages))
+            # batches as in a crawl: bounded memory, and removals settled once per source;
+            # the pages of a batch are extracted on every core while the last one is written
+            with extraction_processes():
+                for i in range(0, len(rows), BATCH_PAGES):
+                    pages = _reextract_batch(db, source, rows[i : i + BATCH_PAGES])
+                    write_batch(db, run_id, SourceBatch(source_info(source), pages))
             finish_source(db, run_id, source_info(source), truncated=False)
     result = run_result(db_path, run_id)
     return {"run_id": result.run_id, "summary": result.summary, "report": result.report}
 
 
-def _reextract(db: sqlite_utils.Database, source: Source, row: dict[str, object]) -> PageRecord:
+def _reextract_batch(
+    db: sqlite_utils.Database, source: Source, rows: list[dict[str, object]]
+) -> tuple[PageRecord, ...]:
+    jobs = []
+    for row in rows:
+        record, body = _stored(db, row)
+        job = None if body is None else extract_pool.submit(reextract, source, body, record)
+        jobs.append((record, body, job))
+    pages = []
+    for record, body, job in jobs:
+        if body is None:
+            pages.append(replace(record, outcome=FAILED, error=f"{record.url}: raw page missing "
+                                 "from the store"))
+            continue
+        try:
+            extraction, keys = (
+                reextract(source, body, record) if job is None else extract_pool.result(job)
+            )
+        except Exception as exc:  # one bad page must not stop the re-processing
+            pages.append(replace(record, outcome=FAILED,
+                                 error=f"{record.url}: extraction failed: {exc}"))
+            continue
+        pages.append(replace(record, extraction=extraction, keys=keys))
+    return tuple(pages)
+
+
+def reextract(source: Source, body: bytes, record: PageRecord) -> tuple[PageExtraction, PageKeys]:
+    """One stored page through today's extractors (run in a pool process)."""
+    extraction = extract_page(source, body, None, record.url, record.role)
+    return extraction, page_keys(extraction, record.url)
+
+
+def _stored(db: sqlite_utils.Database, row: dict[str, object]) -> tuple[PageRecord, bytes | None]:
     url = str(row["url"])
-    body = load_blob(db, str(row["content_hash"]))
     record = PageRecord(
         url=url,
         outcome=CHANGED,
@@ -60,12 +97,7 @@ def _reextract(db: sqlite_utils.Database, source: Source, row: dict[str, object]
         attempts=0,
         extractor_version=EXTRACTOR_VERSION,
     )
-    if body is None:
-        return replace(record, outcome=FAILED, error=f"{url}: raw page missing from the store")
-    try:
-        return replace(record, extraction=extract_page(source, body, None, url, record.role))
-    except Exception as exc:  # one bad page must not stop the re-processing
-        return replace(record, outcome=FAILED, error=f"{url}: extraction failed: {exc}")
+    return record, load_blob(db, str(row["content_hash"]))
 
 
 def _opt(value: object) -> str | None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from flows import crawl as crawl_module
+from flows import extract_pool
 from flows.config import Source, load_sources
 from flows.fixture_site import FixtureSite, fixture_sources_text
 from flows.http import Fetcher, FetchPolicy
@@ -54,6 +55,7 @@ def test_reprocess_reports_extractor_caused_changes_apart(crawled_fixture_site, 
         return dataclasses.replace(ext, news=news)
 
     monkeypatch.setattr(crawl_module, "extract", shouting)
+    monkeypatch.setenv(extract_pool.ENV, "0")  # the patched extractor exists in this process only
     result = reprocess(str(sources), str(db))
     kinds = {(c["change"], c["entity"], tuple(c["fields"])) for c in result["report"]["changes"]}
     assert kinds == {("updated", "news", ("title",))}
@@ -73,6 +75,7 @@ def test_reprocess_settles_removals_the_extractors_cause(crawled_fixture_site, m
         return dataclasses.replace(ext, news=ext.news[:-1]) if len(ext.news) > 2 else ext
 
     monkeypatch.setattr(crawl_module, "extract", forgetful)
+    monkeypatch.setenv(extract_pool.ENV, "0")  # the patched extractor exists in this process only
     result = reprocess(str(sources), str(db))
     removed = [c for c in result["report"]["changes"] if c["change"] == "removed"]
     assert removed and all(c["reason"] == "dropped from listing" for c in removed)
