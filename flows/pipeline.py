@@ -91,14 +91,19 @@ def crawl_flow(
     sources = select_sources(load_sources(sources_path), only)
     executor = PrefectExecutor(FetchPolicy(user_agent=user_agent))
     result = run_crawl_once(db_path, sources, executor, lock_wait_s=lock_wait_s)
-    _publish(result.report)
-    return {"run_id": result.run_id, "summary": result.summary, "report": result.report}
+    _publish(result.report, result.changes_total)
+    return {
+        "run_id": result.run_id,
+        "summary": result.summary,
+        "report": result.report,
+        "changes_total": result.changes_total,
+    }
 
 
 ARTIFACT_CHANGES = 500
 
 
-def _publish(data: dict[str, Any]) -> None:
+def _publish(data: dict[str, Any], changes_total: int) -> None:
     run = data["run"]
     create_table_artifact(
         key="agencywatch-run-counts",
@@ -110,7 +115,7 @@ def _publish(data: dict[str, Any]) -> None:
     # important ones and says where the rest is, instead of costing ~100 MB to render
     shown = {**data, "changes": data["changes"][:ARTIFACT_CHANGES]}
     markdown = render_md(shown)
-    hidden = len(data["changes"]) - ARTIFACT_CHANGES
+    hidden = changes_total - len(shown["changes"])
     if hidden > 0:
         markdown += f"\n… and {hidden} more changes: `agencywatch report --run {run['id']}`.\n"
     create_markdown_artifact(
@@ -150,7 +155,9 @@ def run_crawl(
     finally:
         if progress is not None:
             progress.close()
-    return RunResult(result["run_id"], result["summary"], result["report"])
+    return RunResult(
+        result["run_id"], result["summary"], result["report"], result["changes_total"]
+    )
 
 
 def watch_plans(sources_path: str, db_path: str, only: list[str] | None) -> list[SourcePlan]:

@@ -24,7 +24,7 @@ from flows.frontier import Frontier
 from flows.http import Fetcher
 from store.batches import FAILED, PageRecord, PageState, SourceBatch
 from store.db import crawl_lock, open_db
-from store.report import report_data, summary_line
+from store.report import count_changes, report_data, summary_line
 from store.runs import finish_run, mark_dead_runs, start_run, utcnow
 from store.writer import finish_source, page_states, write_batch
 
@@ -44,11 +44,18 @@ class Executor(Protocol):
     def result(self, handle: Any) -> SourceBatch: ...
 
 
+RESULT_CHANGES = 10_000  # changes a run's result carries; `agencywatch report` shows them all
+
+
 @dataclass(frozen=True, slots=True)
 class RunResult:
+    """A finished run: its summary line and its report, whose `changes` holds the run's most
+    important RESULT_CHANGES changes (`changes_total` counts them all)."""
+
     run_id: int
     summary: str
     report: dict[str, Any]
+    changes_total: int = 0
 
     @property
     def nothing_fetched(self) -> bool:
@@ -101,10 +108,11 @@ def store_run(
 def run_result(db_path: str, run_id: int) -> RunResult:
     db = open_db(db_path)
     try:
-        data = report_data(db, run_id)
+        data = report_data(db, run_id, max_changes=RESULT_CHANGES)
+        total = count_changes(db, run_id)
     finally:
         db.close()
-    return RunResult(run_id, summary_line(data), data)
+    return RunResult(run_id, summary_line(data), data, total)
 
 
 def crawl_sources(

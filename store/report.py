@@ -20,13 +20,21 @@ from store.runs import get_run
 LAYOUT = "layout changed?"
 
 
-def report_data(db: sqlite_utils.Database, run: str | int = "latest") -> dict[str, Any]:
+def report_data(
+    db: sqlite_utils.Database, run: str | int = "latest", *, max_changes: int | None = None
+) -> dict[str, Any]:
+    """One run's report. `max_changes` keeps only the most important changes (a first crawl
+    of 50,000 pages has ~500,000; the full list is for `agencywatch report`, not for memory)."""
     row = get_run(db, run)
     return {
         "run": _run_json(row),
-        "changes": _changes(db, [row["id"]]),
+        "changes": _changes(db, [row["id"]], limit=max_changes),
         "failures": _failures(db, row["id"]),
     }
+
+
+def count_changes(db: sqlite_utils.Database, run_id: int) -> int:
+    return int(db.execute("SELECT count(*) FROM changes WHERE run_id = ?", [run_id]).fetchone()[0])
 
 
 def report_since(db: sqlite_utils.Database, since: str) -> dict[str, Any]:
@@ -50,9 +58,14 @@ def report_since(db: sqlite_utils.Database, since: str) -> dict[str, Any]:
 
 
 def _changes(
-    db: sqlite_utils.Database, run_ids: list[int], *, with_run: bool = False
+    db: sqlite_utils.Database,
+    run_ids: list[int],
+    *,
+    with_run: bool = False,
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
     marks = ", ".join("?" for _ in run_ids)
+    bound = "" if limit is None else f" LIMIT {int(limit)}"
     return [
         {
             "change": c["change"],
@@ -67,7 +80,8 @@ def _changes(
         }
         for c in db.query(
             "SELECT c.*, s.name AS source FROM changes c JOIN sources s ON s.id = c.source_id "
-            f"WHERE c.run_id IN ({marks}) ORDER BY s.name, c.importance DESC, c.run_id, c.id",
+            f"WHERE c.run_id IN ({marks}) ORDER BY s.name, c.importance DESC, c.run_id, c.id"
+            + bound,
             run_ids,
         )
     ]
