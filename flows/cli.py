@@ -12,10 +12,15 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from extractors.errors import AgencywatchError
+from flows.errors import ConfigError
 from flows.schedule import cmd_schedule
 from flows.settings import Settings, prepare_prefect
+
+if TYPE_CHECKING:
+    from flows.runner import RunResult
 
 EPILOG = {
     "crawl": "example: agencywatch crawl --sources sources.toml --db agencywatch.db",
@@ -57,6 +62,12 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         default=os.environ.get("AGENCYWATCH_DASK_ADDRESS") or None,
         help="run the batch tasks on this Dask scheduler (tcp://HOST:PORT); "
         "needs PREFECT_API_URL (also AGENCYWATCH_DASK_ADDRESS)",
+    )
+    p.add_argument(
+        "--local",
+        action="store_true",
+        help="crawl without Prefect: same store, report and progress; no flow run, no "
+        "artifacts, no API server start-up (for cron re-crawls)",
     )
     p.set_defaults(func=cmd_crawl)
 
@@ -178,6 +189,10 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
     open_db(args.db).close()
     with crawl_lock(args.db, wait_s=settings.lock_wait_s):
         pass  # fail fast, before Prefect starts, when another crawl holds the store
+    if args.local:
+        if args.dask:
+            raise ConfigError("--local and --dask exclude each other (Dask runs Prefect tasks)")
+        return _crawl_local(args, settings)
     prepare_prefect(settings)
     from flows.progress import CrawlWatcher
 
@@ -197,6 +212,31 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
         progress=watcher,
         dask_address=args.dask,
     )
+    return _crawl_done(outcome)
+
+
+def _crawl_local(args: argparse.Namespace, settings: Settings) -> int:
+    from flows.config import load_sources, select_sources
+    from flows.http import FetchPolicy
+    from flows.progress import CrawlWatcher, watch_plans
+    from flows.runner import run_local
+
+    sources = select_sources(load_sources(args.sources), args.only)
+    watcher = None
+    if args.progress != "off":
+        watcher = CrawlWatcher(args.progress, run_log=False)
+        watcher.plan(watch_plans(sources, str(args.db)))
+    outcome = run_local(
+        sources,
+        str(args.db),
+        FetchPolicy(user_agent=settings.user_agent),
+        lock_wait_s=settings.lock_wait_s,
+        watcher=watcher,
+    )
+    return _crawl_done(outcome)
+
+
+def _crawl_done(outcome: RunResult) -> int:
     for failure in outcome.report["failures"]:
         print(f"failed: {failure['error']}", file=sys.stderr)
     print(outcome.summary)

@@ -15,16 +15,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from extractors.urls import normalise_url
 from flows.config import Source, load_sources, select_sources
 from flows.crawl import crawl_batch
 from flows.http import Fetcher, FetchPolicy
-from flows.progress import CrawlWatcher, SourcePlan, page_hook
+from flows.progress import CrawlWatcher, page_hook, watch_plans
 from flows.runner import RunResult, run_crawl_once
 from store.batches import FAILED, PageState, SourceBatch
-from store.db import open_db
 from store.report import render_md, summary_line
-from store.writer import page_states
 
 _FETCHERS: dict[FetchPolicy, Fetcher] = {}
 _FETCHERS_LOCK = threading.Lock()
@@ -143,7 +140,7 @@ def run_crawl(
         from flows.scale import task_runner
 
         if progress is not None:
-            progress.plan(watch_plans(sources_path, db_path, only))
+            progress.plan(watch_plans(select_sources(load_sources(sources_path), only), db_path))
         workers = getattr(crawl_flow.task_runner, "_max_workers", 8)
         run = crawl_flow.with_options(
             task_runner=task_runner(
@@ -158,22 +155,3 @@ def run_crawl(
     return RunResult(
         result["run_id"], result["summary"], result["report"], result["changes_total"]
     )
-
-
-def watch_plans(sources_path: str, db_path: str, only: list[str] | None) -> list[SourcePlan]:
-    """What the progress view plans per source: the start URL plus the pages the store knows."""
-    sources = select_sources(load_sources(sources_path), only)
-    db = open_db(db_path)
-    try:
-        return [
-            SourcePlan(
-                s.name,
-                normalise_url(s.url),
-                s.max_pages,
-                s.follow,
-                frozenset(page_states(db, s.name)),
-            )
-            for s in sources
-        ]
-    finally:
-        db.close()

@@ -36,7 +36,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal
 
+from extractors.urls import normalise_url
+from flows.config import Source
 from store.batches import FAILED, PageRecord, SourceBatch
+from store.db import open_db
+from store.writer import page_states
 
 Mode = Literal["auto", "live", "plain", "off"]
 MODES: tuple[Mode, ...] = ("auto", "live", "plain", "off")
@@ -147,8 +151,10 @@ class CrawlWatcher:
         heartbeat_s: float = 10.0,
         max_rows: int = 20,
         clock: Callable[[], float] = time.monotonic,
+        run_log: bool = True,
     ) -> None:
         self.stream = stream if stream is not None else sys.stderr
+        self.run_log = run_log  # also send lines to the Prefect run's log (off: no Prefect)
         self.mode: Mode = resolve_mode(mode, self.stream)
         self.heartbeat_s = heartbeat_s
         self.max_rows = max_rows
@@ -261,6 +267,8 @@ class CrawlWatcher:
         if self.mode == "plain":
             with self._lock:
                 print(line, file=self.stream, flush=True)
+        if not self.run_log:
+            return
         logger = _current_run_logger() if from_task else None
         send_to_run_log(logger or self.run_logger, line)
 
@@ -368,3 +376,21 @@ def send_to_run_log(
     for handler in base.handlers:
         if isinstance(handler, APILogHandler):
             handler.handle(record)
+
+
+def watch_plans(sources: list[Source], db_path: str) -> list[SourcePlan]:
+    """What the progress view plans per source: the start URL plus the pages the store knows."""
+    db = open_db(db_path)
+    try:
+        return [
+            SourcePlan(
+                s.name,
+                normalise_url(s.url),
+                s.max_pages,
+                s.follow,
+                frozenset(page_states(db, s.name)),
+            )
+            for s in sources
+        ]
+    finally:
+        db.close()

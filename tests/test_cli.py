@@ -92,3 +92,32 @@ def test_unknown_source_name(tmp_path):
     result = cli("crawl", "--source", "y", cwd=tmp_path)
     assert result.returncode == 2 and "unknown source 'y'" in result.stderr
     assert not (tmp_path / "agencywatch.db").exists()
+
+
+def test_local_crawl_runs_without_prefect_and_reports_like_the_flow(tmp_path):
+    """`crawl --local`: the fixture site crawled twice with no Prefect home ever created; the
+    second crawl of the unchanged site reports nothing and the report command reads it."""
+    from flows.fixture_site import FixtureSite, fixture_sources_text
+
+    with FixtureSite() as site:
+        (tmp_path / "sources.toml").write_text(fixture_sources_text(site.start()))
+        first = cli("crawl", "--local", "--progress", "plain", cwd=tmp_path)
+        assert first.returncode == 0, first.stderr
+        assert first.stdout.startswith("run 1 completed: pages fetched ")
+        assert "items added 0" not in first.stdout
+        assert "klaster-lt: done, 10/10 pages, 0 failed" in first.stderr  # as the flow shows
+        second = cli("crawl", "--local", "--progress", "off", cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "pages fetched 0," in second.stdout and "items added 0, updated 0, removed 0" in (
+        second.stdout
+    )
+    assert not (tmp_path / ".prefect").exists()
+    report = cli("report", "--run", "latest", "--format", "json", cwd=tmp_path)
+    assert report.returncode == 0 and '"changes": []' in report.stdout
+
+
+def test_local_and_dask_exclude_each_other(tmp_path):
+    (tmp_path / "sources.toml").write_text(GOOD)
+    result = cli("crawl", "--local", "--dask", "tcp://127.0.0.1:9", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--local and --dask exclude each other" in result.stderr
