@@ -67,8 +67,9 @@ _LIBS = (
 @dataclass
 class Profile:
     rate: int
-    total: int = 0  # samples of the crawler process
-    server: int = 0  # samples of subprocesses (Prefect's API server)
+    total: int = 0  # samples of the crawler process and its extraction processes
+    workers: int = 0  # of which in the extraction processes
+    server: int = 0  # samples of Prefect's API server subprocess
     stages: Counter[str] = field(default_factory=Counter)
     detail: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     self_time: Counter[str] = field(default_factory=Counter)  # innermost frame
@@ -79,12 +80,15 @@ class Profile:
 
 
 def _frames(stack: str) -> tuple[int, list[tuple[str, str]]]:
-    """(process depth, [(func, file)]) outermost first; depth 1 = the crawler itself."""
+    """(process depth, [(func, file)]) outermost first; depth 1 = the crawler itself, and its
+    extraction processes (forkserver workers) count as the crawler; -1 = Prefect's server."""
     depth = 0
     frames: list[tuple[str, str]] = []
     for part in stack.split(";"):
         if part.startswith("process "):
             depth += 1
+            if "prefect.server" in part or "uvicorn" in part:
+                return -1, []
             continue
         if part.startswith("thread "):
             continue
@@ -158,9 +162,11 @@ def parse_raw(path: str | Path, rate: int) -> Profile:
             continue
         n = int(count_s)
         depth, frames = _frames(stack)
-        if depth > 1:
+        if depth < 0:
             prof.server += n
             continue
+        if depth > 1:
+            prof.workers += n
         prof.total += n
         stage, detail = classify(frames)
         prof.stages[stage] += n
@@ -180,7 +186,8 @@ def parse_raw(path: str | Path, rate: int) -> Profile:
 
 def summary_md(prof: Profile, top: int = 12) -> str:
     lines = [f"py-spy, {prof.rate} Hz, running threads only: {prof.seconds(prof.total):.1f} s "
-             f"of CPU-active samples in the crawler, {prof.seconds(prof.server):.1f} s in "
+             f"of CPU-active samples in the crawler ({prof.seconds(prof.workers):.1f} s of them "
+             f"in its extraction processes), {prof.seconds(prof.server):.1f} s in "
              "Prefect's server subprocess.", "",
              "| stage | active s | share | biggest parts |", "| --- | ---: | ---: | --- |"]
     for stage in STAGES:

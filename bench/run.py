@@ -161,13 +161,13 @@ def run_stats(db_path: Path) -> dict[str, Any]:
         conn.close()
 
 
-def report_json(db_path: Path) -> dict[str, Any]:
+def report_json(db_path: Path, run: str | int = "latest") -> dict[str, Any]:
     from store.db import open_db
     from store.report import report_data
 
     db = open_db(db_path, create=False)
     try:
-        return report_data(db, "latest")
+        return report_data(db, run)
     finally:
         db.close()
 
@@ -175,10 +175,11 @@ def report_json(db_path: Path) -> dict[str, Any]:
 # -- the agencywatch runs -----------------------------------------------------------------------
 
 def crawl(out: Path, name: str, sources: Path, db: Path, prefect_home: Path, con: Console,
-          *, profile_to: Path | None = None, rate: int = 100) -> tuple[ChildRun, int, int]:
-    """One `agencywatch crawl` child; returns (run, db size before, db size after)."""
+          *, profile_to: Path | None = None, rate: int = 100, extra: tuple[str, ...] = (),
+          command: str = "crawl") -> tuple[ChildRun, int, int]:
+    """One `agencywatch crawl` (or `reprocess`) child; returns (run, db size before, after)."""
     before = db_size(db)
-    cmd = [bin_path("agencywatch"), "crawl", "--sources", str(sources), "--db", str(db)]
+    cmd = [bin_path("agencywatch"), command, "--sources", str(sources), "--db", str(db), *extra]
     if profile_to is not None:
         cmd = [bin_path("py-spy"), "record", "--format", "raw", "--full-filenames",
                "--threads", "--subprocesses", "--nonblocking", "-r", str(rate),
@@ -228,8 +229,8 @@ def markers(run: ChildRun) -> dict[str, float | None]:
             "summary": summary, "flow_end": flow_end, "exit": run.wall_s}
 
 
-CRAWL_PHASE_STAGES = ("fetch", "parse", "extract", "discovery", "store", "diff", "crawl loop",
-                      "prefect", "other")
+CRAWL_PHASE_STAGES = ("imports", "fetch", "parse", "extract", "discovery", "store", "diff",
+                      "crawl loop", "prefect", "other")
 
 
 def stage_table(run: ChildRun, stats: dict[str, Any], prof: Any | None) -> list[dict[str, Any]]:
@@ -238,9 +239,9 @@ def stage_table(run: ChildRun, stats: dict[str, Any], prof: Any | None) -> list[
     Sequential phases come from wall-clock markers (Prefect's log lines as they arrived):
     start-up (process start -> flow running), the crawl phase (-> last batch task finished),
     finishing (-> summary logged: removals, report, artifacts), shut-down (-> exit). Inside the
-    crawl phase fetching, extraction and writing overlap (batches in flight, fetch threads, the
-    flow writing finished batches), and the process is CPU-bound on one core (the GIL), so the
-    phase's wall time is split by the profile's share of running-thread samples per stage.
+    crawl phase fetching (threads), extraction (a process per core) and writing (the flow)
+    overlap, so the stages there are CPU seconds from the separate profiled run, not shares
+    of the wall time.
     """
     m = markers(run)
     wall = run.wall_s
@@ -252,29 +253,28 @@ def stage_table(run: ChildRun, stats: dict[str, Any], prof: Any | None) -> list[
         rows.append({"stage": stage, "seconds": max(0.0, seconds),
                      "share": max(0.0, seconds) / wall if wall else 0.0, "how": how})
 
-    shares: dict[str, float] = {}
-    if prof is not None and prof.total:
-        inside = {k: prof.stages.get(k, 0) for k in CRAWL_PHASE_STAGES}
-        total = sum(inside.values())
-        shares = {k: v / total for k, v in inside.items() if v} if total else {}
     fetch_sum = (stats.get("fetch_ms") or 0) / 1000
     start, end = m["flow_start"], m["batches_end"]
     if start is None or end is None:
         if prof is not None and prof.total:
             for k, v in prof.stages.most_common():
-                add(k, wall * v / prof.total, "profile share of wall time (no markers found)")
+                add(k, prof.seconds(v), "CPU-active seconds in the profiled run (no markers)")
         return rows
     add("Prefect start-up (process start -> flow running)", start,
         "marker: 'Beginning flow run' line; imports, CLI checks, ephemeral API server")
     phase = end - start
-    if shares:
+    add("crawl phase, wall (flow running -> last batch written)", phase,
+        f"markers; {m['batches']} batch tasks; the stages below overlap in it")
+    if prof is not None and prof.total:
         for k in CRAWL_PHASE_STAGES:
-            if k in shares:
-                add(f"crawl phase: {k}", phase * shares[k],
-                    f"{phase:.1f} s crawl phase x profile share {100 * shares[k]:.0f}%")
-    else:
-        add("crawl phase: fetch + parse + extract + store + diff", phase,
-            f"markers: flow running -> last of {m['batches']} batch tasks finished (no profile)")
+            n = prof.stages.get(k, 0)
+            if n:
+                add(f"  CPU in {k}", prof.seconds(n),
+                    "py-spy CPU-active samples of the crawler and its extraction processes, "
+                    "profiled run (both cores: these add up to more than the wall time)")
+        if prof.server:
+            add("  CPU in Prefect's API server", prof.seconds(prof.server),
+                "py-spy samples of the ephemeral server subprocess (start-up included)")
     finish = (m["summary"] or m["flow_end"] or end) - end
     add("finish: removals, report, artifacts", finish, "marker: last batch -> summary line")
     add("Prefect shut-down and exit", wall - (m["summary"] or m["flow_end"] or end),
@@ -655,6 +655,24 @@ def _ours(out: Path, base: str, site_dir: Path, sources: Path, db: Path, prefect
     res.rows.append(crawl_row("agencywatch 1%-changed re-crawl", run3, stats3, b, a))
     con.say(f"  expected {check['expected']} changed articles, matched {check['reported']}, "
             f"missing {check['missing_count']}, extra {check['extra_count']}")
+
+    con.say("agencywatch unchanged re-crawl without Prefect (crawl --local):")
+    run4, b, a = crawl(out, "crawl-4-local", sources, db, prefect_home, con, extra=("--local",))
+    stats4 = run_stats(db)
+    res.checks["local re-crawl changes"] = len(report_json(db).get("changes", []))
+    res.rows.append(crawl_row("agencywatch unchanged re-crawl, --local", run4, stats4, b, a))
+
+    con.say("agencywatch reprocess (every stored page through the extractors, store and diff):")
+    run5, b, a = crawl(out, "reprocess", sources, db, prefect_home, con, command="reprocess")
+    stats5 = run_stats(db)
+    reprocessed = int(stats5.get("fetch_rows") or 0)
+    res.checks["reprocess changes (same extractors: 0 expected)"] = len(
+        report_json(db, stats5.get("id", "latest")).get("changes", []))
+    res.rows.append(Row(
+        "agencywatch reprocess (extract + store + diff)", reprocessed, run5.wall_s, run5.cpu_s,
+        mb(run5.peak_rss_main), mb(run5.peak_rss_tree), mb(a), (a - b) / 1024,
+        ok=run5.returncode == 0, other_cores=run5.other_cores,
+        note=f"pages re-extracted {reprocessed}, process start included"))
     return run, stats
 
 

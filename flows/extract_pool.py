@@ -79,6 +79,21 @@ def extraction_processes(processes: int | None = None) -> Iterator[int]:
                 _pool, _wanted = None, 0
         if close and pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+            _stop_fork_server()
+
+
+def _stop_fork_server() -> None:
+    """Stop the fork server with the pool, so a long-lived process (a `schedule` server) does not
+    keep its preloaded copy of the extractors between runs, and the server's CPU time (and its
+    workers') is accounted to this process. Python has no public call for it."""
+    from multiprocessing import forkserver
+
+    stop = getattr(forkserver._forkserver, "_stop", None)
+    if stop is not None:
+        try:
+            stop()
+        except OSError as exc:
+            log.debug("fork server already gone: %s", exc)
 
 
 def submit(fn: Callable[..., T], *args: Any) -> Future[T] | None:
