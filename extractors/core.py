@@ -21,6 +21,7 @@ from extractors import events as _events
 from extractors import good_practice as _good_practice
 from extractors import lists as _lists
 from extractors.article import main_text, page_date, page_title
+from extractors.content import selected_text
 from extractors.figures import find_figures
 from extractors.html import decode, parse
 from extractors.lists import find_groups, list_text
@@ -46,9 +47,10 @@ def extract(html: bytes | str, url: str, kind: str = "auto",
     selectors: CSS selectors from sources.toml for a site where "auto" reads the lists wrong.
         `item` selects one element per list item; inside each item `title`, `date`, `summary`,
         `link` (the item's URL; default: the title's link), `organiser` and `location` select
-        the element holding that field. Every key is optional; a missing one falls back to the
-        heuristics, and without `item` the heuristics find the items and the field selectors
-        apply inside them. A selector that does not parse is ignored.
+        the element holding that field; `content` selects the element(s) holding the main text
+        of a detail page (instead of trafilatura). Every key is optional; a missing one falls
+        back to the heuristics, and without `item` the heuristics find the items and the field
+        selectors apply inside them. A selector that does not parse is ignored.
 
     Raises ExtractionError (naming the URL) only for input that is not a page at all (binary
     data); an empty or broken page gives empty lists.
@@ -64,9 +66,10 @@ def extract(html: bytes | str, url: str, kind: str = "auto",
     if page.kind != "auto":
         kinds = [page.kind]
     named = "+".join(kinds) if kinds else "article"
-    # a list page's text is its list region (titles included); any other page's, trafilatura's
+    # a list page's text is its list region (titles included); any other page's, the element
+    # the source names (`selectors.content`), else trafilatura's
     listed = kinds and set(kinds) & {"events", "news_list"} and find_groups(page)
-    body = list_text(page) if listed else main_text(page)
+    body = list_text(page) if listed else (selected_text(page) or main_text(page))
     return PageExtraction(
         url=url,
         kind=kind if kind != "auto" else named,

@@ -17,7 +17,7 @@ from flows.errors import ConfigError
 
 KINDS = ("auto", "news_list", "events", "good_practice", "article")
 NAME_RE = re.compile(r"^[a-z0-9-]+$")
-SELECTOR_KEYS = ("item", "title", "date", "summary", "link", "organiser", "location")
+SELECTOR_KEYS = ("item", "title", "date", "summary", "link", "organiser", "location", "content")
 
 
 @dataclass(frozen=True, slots=True)

@@ -172,6 +172,34 @@ def test_bad_selector_does_not_crash():
     assert got.news == ()
 
 
+ARTICLE = """<html><head><title>Grants | Agency</title></head><body>
+<nav><ul><li><a href="/a">About</a></li>
+<li><a href="/b">Funding of EUR 9 million</a></li></ul></nav>
+<main><article><h1>Grants for clusters</h1><p class="date">3 May 2021</p>
+<div class="entry-content"><p>The agency awarded EUR 2.5 million to 12 clusters.</p>
+<ul><li>Half of it, 50%, goes to regions.</li></ul></div>
+<div class="share">Share on X</div></article></main>
+<footer><p>Copyright 2021, 3 offices</p></footer></body></html>"""
+
+
+def test_content_selector_reads_the_main_text_from_that_element():
+    got = extract(ARTICLE, "https://x.example/grants", kind="article",
+                  selectors={"content": "article .entry-content"})
+    assert got.text == ("The agency awarded EUR 2.5 million to 12 clusters.\n"
+                        "Half of it, 50%, goes to regions.")
+    assert {(f.value, f.unit) for f in got.figures} >= {(2_500_000, "EUR"), (50, "%")}
+    assert not any(f.value == 9_000_000 for f in got.figures)  # the menu is not read
+    assert got.title == "Grants for clusters" and got.date == "2021-05-03"
+
+
+def test_content_selector_matching_nothing_or_broken_falls_back_to_trafilatura():
+    auto = extract(ARTICLE, "https://x.example/grants", kind="article")
+    for css in ("div.not-there", "div[[["):
+        got = extract(ARTICLE, "https://x.example/grants", kind="article",
+                      selectors={"content": css})
+        assert got.text == auto.text and "EUR 2.5 million" in got.text
+
+
 def test_navigation_menu_is_not_a_news_list():
     html = """<html><body><ul class="links">
     <li><a href="/a">Innovation vouchers</a></li><li><a href="/b">Cluster support</a></li>
