@@ -1,27 +1,30 @@
 """Article pages: main text (trafilatura), publication date (htmldate) and the page title.
 
 Both libraries get the tree parsed once in `html.parse`; each copies it before its own
-cleaning, so the shared tree stays intact for the other extractors.
+cleaning, so the shared tree stays intact for the other extractors. trafilatura reads a copy
+of the content container alone when the page has a clear one (container.py).
 """
 
 from __future__ import annotations
 
 import html
 import logging
-from copy import deepcopy
+from collections.abc import Iterator
+from copy import copy, deepcopy
+from itertools import chain, islice
+from typing import Any
 
 from lxml.html import HtmlElement
 
+from extractors.container import content_container, narrowed_tree
 from extractors.dates import DateSpan, is_date_like, parse_date
+from extractors.furniture import furniture_lines
 from extractors.html import in_boilerplate, iter_elements, lines, norm, text_of
 from extractors.registry import Found, Page, extractor
 from extractors.structured import machine_date, structured
 from extractors.xpaths import (
     DATE_CLASS_RE,
-    FURNITURE_CANDIDATES,
     MODIFIED_RE,
-    SIDEBAR_RE,
-    STRAY_FURNITURE_RE,
     TITLE_SEPARATORS,
 )
 
@@ -31,6 +34,7 @@ TITLE_AGREEMENT = 0.5  # share of a metadata title an <h1> must be to count as t
 BYLINE_MAX = 40  # characters; a longer line holding a date is a sentence
 DATE_WINDOW_AFTER = 40  # elements after the <h1> searched for the byline date
 DATE_WINDOW_BEFORE = 12  # ... and before it (a date line above the headline)
+_OPTIONS: Any = None  # trafilatura's Extractor, built on first use (`_options`)
 
 # trafilatura and htmldate log every discarded page at WARNING/ERROR; a crawl of many pages
 # would drown in them, and an empty text is already the signal.
@@ -55,20 +59,44 @@ def main_text(page: Page) -> str:
 
 
 def _main_text(page: Page) -> str:
-    import trafilatura
-
     if len(page.html) > TRAFILATURA_MAX_CHARS:
         return _plain_text(page)
+    container = content_container(page.tree, page.html)
+    narrowed = narrowed_tree(container) if container is not None else None
+    text = _trafilatura(page, narrowed) if narrowed is not None else ""
+    if not text:
+        # nothing read in the container: trafilatura's rescues (wild text, baseline) need the
+        # whole page
+        text = _trafilatura(page, None)
+    kept = [line for line in (norm(raw) for raw in text.splitlines()) if line]
+    furniture = furniture_lines(page, set(kept), container)
+    return "\n".join(line for line in kept if line not in furniture and not _byline(line))
+
+
+def _trafilatura(page: Page, narrowed: HtmlElement | None) -> str:
+    """trafilatura's text of the narrowed tree (a copy), else of the whole page."""
+    import trafilatura
+
     try:
-        text = trafilatura.extract(_prepared(page.tree), url=page.url,
-                                   include_comments=False, include_tables=True,
-                                   deduplicate=False)
+        tree = _unwrap_layout_tables(narrowed) if narrowed is not None else _prepared(page.tree)
+        return trafilatura.extract(tree, options=_options(page.url)) or ""
     except (RecursionError, ValueError, TypeError, AttributeError, IndexError):
         # deeply nested or malformed trees trip trafilatura's recursive helpers
         return ""
-    furniture = _furniture_lines(page)
-    return "\n".join(line for line in (norm(raw) for raw in (text or "").splitlines())
-                     if line and line not in furniture and not _byline(line))
+
+
+def _options(url: str) -> Any:
+    """trafilatura's settings for one page: a copy of one built once (building reads its config
+    file each time, a tenth of a millisecond)."""
+    global _OPTIONS
+    if _OPTIONS is None:
+        from trafilatura.settings import Extractor
+
+        _OPTIONS = Extractor(output_format="txt", comments=False, tables=True, dedup=False)
+    options = copy(_OPTIONS)
+    options.url = url
+    options.source = url and url.encode("utf-8", "replace").decode("utf-8")
+    return options
 
 
 def _byline(line: str) -> bool:
@@ -88,46 +116,27 @@ def _plain_text(page: Page) -> str:
     return "\n".join(lines(root, exclude=furniture))
 
 
-def _furniture_lines(page: Page) -> set[str]:
-    """Lines of page furniture, removed from trafilatura's text when they stand alone there.
-
-    Only the furniture trafilatura's recall retry brings back on short pages (cookie banners,
-    newsletter boxes, menus, footers). Not pruned from the tree before trafilatura, and not
-    every kind of furniture: on the benchmark both cost F1 (class names mislead: a "share" or
-    "sidebar_right" wrapper may hold the article). Whole lines only.
-    """
-    out: set[str] = set()
-    for el in FURNITURE_CANDIDATES(page.tree):
-        names = f"{el.get('class') or ''} {el.get('id') or ''}"
-        if (el.tag in ("nav", "footer") or (el.get("role") or "") in ("dialog", "navigation")
-                or STRAY_FURNITURE_RE.search(names)
-                or (SIDEBAR_RE.search(names) and not _holds_content(el))) and page.furniture(el):
-            out.update(lines(el))
-    return out
-
-
-def _holds_content(el: HtmlElement) -> bool:
-    """A "sidebar-right" layout wrapper holds the article; a real sidebar holds none of it."""
-    return next(el.iter("h1", "article", "main"), None) is not None
-
-
 def _prepared(tree: HtmlElement) -> HtmlElement:
-    """The tree for trafilatura: with layout tables unwrapped (in a copy) when it has any.
+    """The tree for trafilatura: with layout tables unwrapped (in a copy) when it has any."""
+    if not any(_is_layout(t) for t in tree.iter("table")):
+        return tree
+    return _unwrap_layout_tables(deepcopy(tree))
+
+
+def _unwrap_layout_tables(tree: HtmlElement) -> HtmlElement:
+    """Layout tables turned into plain blocks, in place (`tree` is a copy).
 
     Old sites lay out the whole page as one table (menu cell, content cell, footer row);
     trafilatura keeps tables as data and returns menu and footer with the text, so a table
     that holds another table or a heading becomes plain blocks.
     """
-    if not any(_is_layout(t) for t in tree.iter("table")):
-        return tree
-    copied = deepcopy(tree)
-    layout = [t for t in copied.iter("table") if _is_layout(t)]
+    layout = [t for t in tree.iter("table") if _is_layout(t)]
     # the rows and cells of each layout table itself, not of a data table nested in it
     owned = [el for t in layout for el in t.iter("thead", "tbody", "tfoot", "tr", "td", "th")
              if next(el.iterancestors("table"), None) is t]
     for el in [*layout, *owned]:
         el.tag = "div"
-    return copied
+    return tree
 
 
 def _is_layout(table: HtmlElement) -> bool:
@@ -163,18 +172,57 @@ def _date_by_title(page: Page) -> str | None:
     """A date element shortly after the title (bylines sit there), else shortly before it."""
     tree = page.tree
     body = tree.find("body")
-    elements = list(iter_elements(body if body is not None else tree))
-    h1 = next((i for i, el in enumerate(elements) if el.tag == "h1" and text_of(el)
+    base = body if body is not None else tree
+    h1 = next((el for el in base.iter("h1") if text_of(el)
                and not in_boilerplate(el, page.furniture)), None)
     if h1 is None:
         return None
-    after = elements[h1 + 1: h1 + 1 + DATE_WINDOW_AFTER]
-    before = reversed(elements[max(0, h1 - DATE_WINDOW_BEFORE): h1])
-    for el in (*after, *before):
+    after = islice(_following(h1, base), DATE_WINDOW_AFTER)
+    before = islice(_preceding(h1, base), DATE_WINDOW_BEFORE)
+    for el in chain(after, before):
         span = _element_date(el)
         if span is not None and len(span.start) >= 10:
             return span.start[:10]
     return None
+
+
+# The elements after / before one inside `base`, nearest first, made one at a time: listing
+# all of the page's elements to take a few of them cost a millisecond a page.
+def _following(el: HtmlElement, base: HtmlElement) -> Iterator[HtmlElement]:
+    """In document order: the element's descendants, then what follows it and its ancestors."""
+    descendants = iter_elements(el)
+    next(descendants)  # the element itself
+    yield from descendants
+    node: HtmlElement | None = el
+    while node is not None and node is not base:
+        for sibling in node.itersiblings():
+            yield from iter_elements(sibling)
+        node = node.getparent()
+
+
+def _preceding(el: HtmlElement, base: HtmlElement) -> Iterator[HtmlElement]:
+    """In reverse document order: what precedes the element, its ancestors up to `base`."""
+    node: HtmlElement | None = el
+    while node is not None and node is not base:
+        for sibling in node.itersiblings(preceding=True):
+            yield from _reversed_subtree(sibling)
+        node = node.getparent()
+        if node is not None:
+            yield node
+
+
+def _reversed_subtree(el: HtmlElement) -> Iterator[HtmlElement]:
+    """The subtree's elements in reverse document order (last descendant first, `el` last)."""
+    stack: list[tuple[HtmlElement, bool]] = [(el, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if not isinstance(node.tag, str):
+            continue
+        if expanded:
+            yield node
+        else:
+            stack.append((node, True))
+            stack.extend((child, False) for child in node)
 
 
 def _element_date(el: HtmlElement) -> DateSpan | None:

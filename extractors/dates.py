@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
-from extractors.text import trie_regex
+from extractors.text import digit_run_starts, matches_at, trie_regex
 
 # parse_date reads this much of its input: a date expression is short, and a bound keeps the
 # cost of a call independent of what a caller passes in.
@@ -307,10 +307,24 @@ def _year_range_atom(m: re.Match[str]) -> _Atom:
     return _Atom(m.start(), m.end(), _Point(y1, None), _Point(y2, None), year_range=True)
 
 
+# Every pattern but the month-first ones starts with a day or year whose first digit begins a
+# run of digits (their lookbehinds forbid a letter or digit before it): they are tried only
+# there, not at every character. The month-first ones are tried where a month name starts
+# shortly before a digit (mdy: the day, my: the year) or "mėn" (m_men).
+_MEN = re.compile("[mM][ėĖ][nN]")  # what "mėn" matches ignoring case
+_MONTH_START = re.compile(_month("mn"), re.IGNORECASE)
+_MONTH_FIRST = frozenset({"mdy", "my", "m_men"})
+# The farthest a month name can start before the digit or "mėn" that follows it: two names
+# with their dots plus the spaces, dash and comma between ("janvier - décembre, 2006").
+MONTH_REACH = 2 * (max(map(len, MONTHS)) + 1) + 16
+
+
 def _raw_atoms(text: str) -> list[_Atom]:
+    digits = digit_run_starts(text)
+    months = _month_starts(text, sorted(digits + [m.start() for m in _MEN.finditer(text)]))
     found: list[_Atom] = []
     for kind, pattern in _PATTERNS.items():
-        for m in pattern.finditer(text):
+        for m in matches_at(pattern, text, months if kind in _MONTH_FIRST else digits):
             if kind == "years":
                 atom = _year_range_atom(m)
             elif kind.endswith("_num") or kind == "iso":
@@ -325,6 +339,22 @@ def _raw_atoms(text: str) -> list[_Atom]:
         if not chosen or atom.start >= chosen[-1].end:
             chosen.append(atom)
     return chosen
+
+
+def _month_starts(text: str, anchors: list[int]) -> list[int]:
+    """Offsets where a month name starts within MONTH_REACH before one of `anchors` (sorted)."""
+    out: list[int] = []
+    i = 0
+    while i < len(anchors):
+        low, high = max(0, anchors[i] - MONTH_REACH), anchors[i]
+        i += 1
+        while i < len(anchors) and anchors[i] - MONTH_REACH <= high:
+            high = anchors[i]
+            i += 1
+        # a name ends before the anchor (a digit or the "m" of "mėn"), so cutting the text
+        # there can only add candidates, never lose one
+        out.extend(m.start() for m in _MONTH_START.finditer(text, low, high))
+    return out
 
 
 def _order_key(p: _Point) -> tuple[int, int]:

@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 
 from extractors.dates import date_spans
 from extractors.records import Figure
-from extractors.text import SentenceIndex, normalise_ws
+from extractors.text import SentenceIndex, digit_run_starts, matches_at, normalise_ws
 
 _S = "[ \u00a0\u202f]"  # the one space allowed inside a figure ("22 %", "204 M Euro")
 _NOT_LETTER_AFTER = r"(?![^\W\d_])"
@@ -96,6 +96,8 @@ _PHONE = re.compile(
     r"|(?i:tel|phone|telefonas|fax|faksas|mob|mobile|gsm)\.?(?:[ \u00a0]?(?:no|nr)\.?)?"
     r"[ \u00a0]?:?[ \u00a0]?[+\d(][\d \u00a0().\-]{5,20}"
 )
+# Every label of `_PHONE`, or the start of one ("telefonas", "mobile").
+_PHONE_LABELS = ("tel", "phone", "fax", "faksas", "mob", "gsm")
 
 _STOPWORD_TEXT = """
 a an the of in on at to from by for with and or but nor is are was were be been being has
@@ -110,6 +112,15 @@ _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _NOT_COUNTS = frozenset({"times", "kartų", "kartus", "kartai", "kartą", "kart"})
 _LITHUANIAN_LETTERS = frozenset("ąčęėįšųūžĄČĘĖĮŠŲŪŽ")
 _MAX_WORDS = 3
+
+
+def _may_hold_phone(text: str) -> bool:
+    """False only when `_PHONE` cannot match: no "+" and no label, however cased.
+
+    "ſ" matches "s" when ignoring case, and lower() keeps it: a text with one is searched.
+    """
+    low = text.lower()
+    return "+" in text or "ſ" in text or any(label in low for label in _PHONE_LABELS)
 
 
 def _scale_of(mag: str | None) -> int:
@@ -148,7 +159,8 @@ class _Reader:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        masks = date_spans(text) + [m.span() for m in _PHONE.finditer(text)]
+        phones = _PHONE.finditer(text) if _may_hold_phone(text) else ()
+        masks = date_spans(text) + [m.span() for m in phones]
         masks.sort()
         self.mask_starts = [a for a, _ in masks]
         self.mask_ends = [b for _, b in masks]
@@ -307,7 +319,8 @@ def find_figures(text: str) -> list[Figure]:
     seen: set[tuple[str, str]] = set()
     try:
         reader = _Reader(text)
-        for m in _NUMBER.finditer(text):
+        # a number starts a run of digits (nothing word-like before it)
+        for m in matches_at(_NUMBER, text, digit_run_starts(text)):
             if reader.masked(m.start()):
                 continue
             for fig in reader.read(m):

@@ -109,6 +109,32 @@ class SentenceIndex:
         return self._cache[i]
 
 
+DIGIT_RUN = re.compile(r"\d+")
+
+
+def digit_run_starts(text: str) -> list[int]:
+    """Offsets where a run of digits begins: where a number, day or year can start."""
+    return [m.start() for m in DIGIT_RUN.finditer(text)]
+
+
+def matches_at(pattern: re.Pattern[str], text: str, starts: Iterable[int]) -> list[re.Match[str]]:
+    """What `pattern.finditer(text)` finds, trying only the offsets in `starts` (ascending).
+
+    Exact when `starts` holds every offset where a match can begin (more do no harm) and the
+    pattern never matches the empty string. A pattern that opens with a lookbehind is tried at
+    every character by `finditer`; most of the text is words where it cannot start.
+    """
+    out: list[re.Match[str]] = []
+    end = 0
+    for start in starts:
+        if start >= end:
+            m = pattern.match(text, start)
+            if m is not None:
+                out.append(m)
+                end = m.end()
+    return out
+
+
 def trie_regex(words: Iterable[str]) -> str:
     """A regex matching any of `words`, as one alternation per shared prefix ("ju(?:ne|ly)").
 

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from extractors import dates
 from extractors.dates import (
     DateSpan,
     date_spans,
@@ -329,3 +330,67 @@ def test_bounded_time_on_long_input():
     find_dates(noise)  # reads FIND_LIMIT characters
     date_spans(noise[:300_000])
     assert time.perf_counter() - t0 < 10
+
+
+# _raw_atoms tries each pattern only where a match can start (digit runs, month names near a
+# digit or "mėn"); these pin it to what a plain scan of every pattern finds.
+
+
+def _scanned_atoms(text):
+    """_raw_atoms as a plain `finditer` of every pattern over the whole text."""
+    found = []
+    for kind, pattern in dates._PATTERNS.items():
+        for m in pattern.finditer(text):
+            if kind == "years":
+                found.append(dates._year_range_atom(m))
+            elif kind.endswith("_num") or kind == "iso":
+                found.append(dates._numeric_atom(kind, m))
+            else:
+                found.append(dates._text_atom(kind, m))
+    found.sort(key=lambda a: (a.start, -(a.end - a.start)))
+    chosen = []
+    for atom in found:
+        if not chosen or atom.start >= chosen[-1].end:
+            chosen.append(atom)
+    return chosen
+
+
+LONGEST_MONTH = max(dates.MONTHS, key=len)
+
+
+@pytest.mark.parametrize("text", [
+    f"{LONGEST_MONTH}\u00a0\u00a0\u00a0-\u00a0\u00a0\u00a0{LONGEST_MONTH},\u00a0\u00a0\u00a02006",
+    f"word {LONGEST_MONTH} \t - \t {LONGEST_MONTH}, \t 2006 more",
+    "Sept.   the   21, 2017",
+    "lapkričio   mėn. and rugpjūčio MĖN.",
+    "nuo 2022 m. rugpjūčio iki lapkričio mėn.",
+    "ſept 2017 and SEPT 2017, İanuary 2017",
+    "June2005, 13-15 June 2007, 29 May-2 June 2018",
+    "x2017-03-04, 2017-03-04T10:00:00Z, 4.5.2017, 12/30/2017 13:44",
+    "2007–2013 2014-2020 1999-2000",
+    "٢٠١٧-٠٣-٠٤ and ２０１７-03-04",
+    "",
+    "no dates here at all, just words",
+])
+def test_raw_atoms_equal_a_full_scan(text):
+    assert dates._raw_atoms(text) == _scanned_atoms(text)
+
+
+SCAN_ALPHABET = st.sampled_from(
+    list("0123456789 \u00a0\t.-–/:,\n") + list(dates.MONTHS)[::3]
+    + ["mėn", "MĖN.", " m. ", " d.", "th", "the ", "of ", "to ", "iki ", "gada ", "ſ", "K", "x"]
+)
+
+
+@given(st.lists(SCAN_ALPHABET, max_size=60).map("".join))
+@settings(max_examples=500)
+def test_raw_atoms_equal_a_full_scan_on_noise(text):
+    assert dates._raw_atoms(text) == _scanned_atoms(text)
+
+
+def test_month_reach_covers_the_longest_patterns():
+    # a month name starts at most MONTH_REACH before the digit (or "mėn") that follows it
+    name = LONGEST_MONTH
+    widest = f"{name}   -   {name},   2006"
+    assert widest.index("2006") <= dates.MONTH_REACH
+    assert dates._raw_atoms("x " + widest) == _scanned_atoms("x " + widest)

@@ -11,9 +11,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from extractors import figures
 from extractors.figures import find_figures, parse_figure
 from extractors.records import Figure
-from extractors.text import SentenceIndex, normalise_ws, split_sentences
+from extractors.text import (
+    SentenceIndex,
+    digit_run_starts,
+    matches_at,
+    normalise_ws,
+    split_sentences,
+)
 
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 
@@ -397,3 +404,26 @@ def test_linear_time_on_a_megabyte():
     for text in pathological:
         find_figures(text)
     assert time.perf_counter() - t0 < 30  # generous: ~2 s on a quiet machine
+
+
+# find_figures tries _NUMBER only where a digit run starts, and skips the phone scan when no
+# "+" or phone label is there; these pin both to the plain scans.
+
+PHONE_ALPHABET = st.sampled_from([
+    *"0123456789 \u00a0+().-:\n", "tel", "Tel.", "TEL", "phone", "Telefonas", "fax", "FAKSAS",
+    "fakſas", "mob", "Mobile", "GSM", "gſm", "nr.", "No", "€", "EUR", "million", "%", "x", "ha",
+])
+
+
+@given(st.lists(PHONE_ALPHABET, max_size=40).map("".join))
+@settings(max_examples=500)
+def test_phone_hint_never_misses_a_phone(text):
+    if figures._PHONE.search(text):
+        assert figures._may_hold_phone(text)
+
+
+@given(st.lists(PHONE_ALPHABET, max_size=40).map("".join))
+@settings(max_examples=500)
+def test_numbers_tried_at_digit_runs_equal_a_full_scan(text):
+    tried = matches_at(figures._NUMBER, text, digit_run_starts(text))
+    assert [m.span() for m in tried] == [m.span() for m in figures._NUMBER.finditer(text)]
