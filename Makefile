@@ -35,7 +35,7 @@ explore: install
 	$(BIN)/agencywatch explore --db demo-out/demo.db
 
 # Benchmark (issue 6): agencywatch vs a Scrapy spider and the floors, on a synthetic site.
-# ~30 min at the default 20,000 articles on 2 cores; BENCH_ARGS="--articles 5000" takes ~14 min.
+# ~45 min at the default 20,000 articles on 2 cores; BENCH_ARGS="--articles 5000" takes ~12 min.
 BENCH_ARGS ?=
 bench: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[$(EXTRAS),bench]'
