@@ -93,8 +93,7 @@ def crawl_batch(
             return finish_page(record, lambda: extract_and_link(*job, pack_body=False)), None
         return record, future
 
-    def one(item: Work) -> PageRecord:
-        record, future = fetch_one(item)
+    def settle(record: PageRecord, future: Future[Extracted] | None) -> PageRecord:
         if future is not None:
             record = finish_page(record, partial(extract_pool.result, future))
         if on_page:
@@ -102,33 +101,16 @@ def crawl_batch(
         return record
 
     if workers <= 1 or len(work) <= 1:
-        pages = [one(item) for item in work]
+        pages = [settle(*fetch_one(item)) for item in work]
     else:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="crawl") as pool:
             fetched = list(pool.map(fetch_one, work))
-        pages = []
-        for record, future in fetched:
-            if future is not None:
-                record = finish_page(record, partial(extract_pool.result, future))
-            if on_page:
-                on_page(source.name, record)
-            pages.append(record)
+        pages = [settle(record, future) for record, future in fetched]
     return SourceBatch(source_info(source), tuple(pages), counts=_counts(pages, states))
 
 
 Extracted = tuple[PageExtraction, tuple[str, ...], bytes | None, PageKeys]
 ExtractJob = tuple[Source, bytes, str | None, str, str, str]  # see extract_and_link
-
-
-def crawl_page(
-    source: Source, fetcher: Fetcher, url: str, role: str, state: PageState | None
-) -> PageRecord:
-    """One page, fetched and extracted in this thread: its record, with the pagination and
-    detail links to follow in `links`."""
-    record, job = fetch_page(source, fetcher, url, role, state)
-    if job is None:
-        return record
-    return finish_page(record, lambda: extract_and_link(*job, pack_body=False))
 
 
 def fetch_page(

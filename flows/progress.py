@@ -394,3 +394,22 @@ def watch_plans(sources: list[Source], db_path: str) -> list[SourcePlan]:
         ]
     finally:
         db.close()
+
+
+def watch_batch(watcher: CrawlWatcher, name: str, urls: list[str], future: Any) -> None:
+    """Report a submitted batch now and its outcome when `future` (a thread pool's or a
+    Prefect future: anything with `add_done_callback` and `result`) completes."""
+    watcher.submitted(name, urls)
+
+    def done(f: Any) -> None:
+        try:
+            batch = f.result()
+        except BaseException as exc:
+            watcher.finished(name, None, f"{type(exc).__name__}: {exc}", urls)
+            return
+        if isinstance(batch, SourceBatch):
+            watcher.finished(name, batch)
+        else:
+            watcher.finished(name, None, f"unexpected result {type(batch).__name__}", urls)
+
+    future.add_done_callback(done)

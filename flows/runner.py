@@ -22,7 +22,7 @@ from flows.crawl import Work, crawl_batch, follow_links, new_frontier, source_in
 from flows.extract_pool import extraction_processes
 from flows.frontier import Frontier
 from flows.http import Fetcher, FetchPolicy
-from flows.progress import CrawlWatcher
+from flows.progress import CrawlWatcher, watch_batch
 from store.batches import FAILED, PageRecord, PageState, SourceBatch
 from store.db import crawl_lock, open_db
 from store.report import count_changes, report_data, summary_line
@@ -194,7 +194,7 @@ class ThreadExecutor:
             crawl_batch, source, self.fetcher, work, states, on_page=self.on_page
         )
         if self.watcher is not None:
-            _watch(self.watcher, source.name, [url for url, _ in work], future)
+            watch_batch(self.watcher, source.name, [url for url, _ in work], future)
         return future
 
     def next_done(self, handles: list[Future[SourceBatch]]) -> Future[SourceBatch]:
@@ -206,19 +206,6 @@ class ThreadExecutor:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
-
-
-def _watch(watcher: CrawlWatcher, name: str, urls: list[str], future: Future[SourceBatch]) -> None:
-    watcher.submitted(name, urls)
-
-    def done(f: Future[SourceBatch]) -> None:
-        error = f.exception()
-        if error is None:
-            watcher.finished(name, f.result())
-        else:
-            watcher.finished(name, None, f"{type(error).__name__}: {error}", urls)
-
-    future.add_done_callback(done)
 
 
 def run_local(

@@ -26,8 +26,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from flows.errors import ConfigError
-from flows.progress import CrawlWatcher, watching
-from store.batches import SourceBatch
+from flows.progress import CrawlWatcher, watch_batch, watching
 
 if TYPE_CHECKING:
     from prefect.futures import PrefectFuture
@@ -198,20 +197,7 @@ def _observe(
     if watcher is None or not isinstance(name, str):
         return
     work = [item[0] for item in params.get("work") or () if isinstance(item, tuple | list)]
-    watcher.submitted(name, work)
-
-    def done(f: PrefectFuture[Any]) -> None:
-        try:
-            batch = f.result()
-        except BaseException as exc:
-            watcher.finished(name, None, f"{type(exc).__name__}: {exc}", work)
-            return
-        if isinstance(batch, SourceBatch):
-            watcher.finished(name, batch)
-        else:
-            watcher.finished(name, None, f"unexpected result {type(batch).__name__}", work)
-
-    future.add_done_callback(done)
+    watch_batch(watcher, name, work, future)
 
 
 def _without_watcher(state: dict[str, Any]) -> dict[str, Any]:
