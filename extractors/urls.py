@@ -9,6 +9,7 @@ silently loses a page, a missed merge only costs one extra request.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
@@ -77,6 +78,13 @@ def normalise_url(url: str, base: str | None = None) -> str:
     url = url.strip().translate(_INVISIBLE)
     if base:
         url = urljoin(base.strip(), url)
+    return _canonical(url)
+
+
+@lru_cache(maxsize=8192)
+def _canonical(url: str) -> str:
+    """normalise_url after resolving. Cached: a site repeats its menu, footer and pager links
+    on every page, and spelling one URL costs ~0.1 ms (most of a listing's link scan)."""
     scheme = urlsplit(url).scheme.lower()
     if scheme not in WEB_SCHEMES:
         parts = urlsplit(url)

@@ -75,11 +75,17 @@ def canonical_url(url: str | None) -> str | None:
         return url.strip() or None
 
 
+_NON_WORD = re.compile(r"[\W_]+")
+
+
 def title_key(title: str | None) -> str:
     """A key that survives case, punctuation and whitespace edits of a title."""
-    t = unicodedata.normalize("NFKD", title or "").casefold()
+    t = title or ""
+    if t.isascii():  # nothing to decompose: skip the per-character pass (most figure contexts)
+        return _NON_WORD.sub(" ", t.lower()).strip()
+    t = unicodedata.normalize("NFKD", t).casefold()
     t = "".join(ch for ch in t if not unicodedata.combining(ch))
-    return re.sub(r"[\W_]+", " ", t).strip()
+    return _NON_WORD.sub(" ", t).strip()
 
 
 def content_hash(comparable: dict[str, Any]) -> str:
