@@ -278,11 +278,11 @@ class _PoolKeyCachingAdapter(HTTPAdapter):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._pool_keys: dict[tuple[Any, ...], tuple[dict[str, Any], dict[str, Any]]] = {}
+        self._pool_keys: dict[tuple[Any, ...], Any] = {}
 
     def build_connection_pool_key_attributes(
         self, request: requests.PreparedRequest, verify: bool | str, cert: Any = None
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
+    ) -> Any:  # requests' (host_params, pool_kwargs) typed dicts
         parts = urlsplit(request.url or "")
         key = (parts.scheme, parts.netloc, verify, cert if not isinstance(cert, list) else None)
         cached = self._pool_keys.get(key)
@@ -291,7 +291,7 @@ class _PoolKeyCachingAdapter(HTTPAdapter):
             if len(self._pool_keys) < 1024:  # a crawl talks to a few hosts; stay bounded
                 self._pool_keys[key] = cached
         host_params, pool_kwargs = cached
-        return dict(host_params), dict(pool_kwargs)
+        return host_params.copy(), pool_kwargs.copy()  # callers may change them
 
 
 class Fetcher:
