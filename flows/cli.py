@@ -194,6 +194,12 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
             raise ConfigError("--local and --dask exclude each other (Dask runs Prefect tasks)")
         return _crawl_local(args, settings)
     prepare_prefect(settings)
+    api_server = None
+    if not args.dask:
+        from flows import api_server as temporary_api
+
+        # before Prefect is imported: the server boots on the other core meanwhile
+        api_server = temporary_api.start_if_wanted()
     from flows.progress import CrawlWatcher
 
     if args.dask:
@@ -211,6 +217,7 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
         settings.lock_wait_s,
         progress=watcher,
         dask_address=args.dask,
+        api_server=api_server,
     )
     return _crawl_done(outcome)
 

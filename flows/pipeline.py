@@ -6,20 +6,24 @@ at import time.
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.context import refresh_global_settings_context
 from prefect.futures import PrefectFuture, as_completed
+from prefect.settings import get_current_settings
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.api_server import LocalApiServer
 from flows.config import Source, load_sources, select_sources
 from flows.crawl import crawl_batch
 from flows.http import Fetcher, FetchPolicy
 from flows.progress import CrawlWatcher, page_hook, watch_plans
-from flows.runner import RunResult, run_crawl_once
+from flows.runner import RunResult, run_crawl_once, run_result
 from store.batches import FAILED, PageState, SourceBatch
 from store.report import render_md, summary_line
 
@@ -89,10 +93,12 @@ def crawl_flow(
     executor = PrefectExecutor(FetchPolicy(user_agent=user_agent))
     result = run_crawl_once(db_path, sources, executor, lock_wait_s=lock_wait_s)
     _publish(result.report, result.changes_total)
+    # small on purpose: Prefect walks a flow's return value looking for futures, 1.4 s for a
+    # report of 10,000 changes; the whole report is in the store (`agencywatch report`)
     return {
         "run_id": result.run_id,
         "summary": result.summary,
-        "report": result.report,
+        "counts": result.report["run"],
         "changes_total": result.changes_total,
     }
 
@@ -132,9 +138,12 @@ def run_crawl(
     *,
     progress: CrawlWatcher | None = None,
     dask_address: str | None = None,
+    api_server: LocalApiServer | None = None,
 ) -> RunResult:
     """Run the flow once. `progress` watches it (live view or plain lines); `dask_address` runs
-    the batch tasks on that Dask cluster (the flow, here, still writes the store)."""
+    the batch tasks on that Dask cluster (the flow, here, still writes the store);
+    `api_server` is a temporary API server started before Prefect was imported, used when
+    Prefect's settings name no server (see `flows.api_server`)."""
     run = crawl_flow
     if progress is not None or dask_address:
         from flows.scale import task_runner
@@ -148,10 +157,21 @@ def run_crawl(
             )
         )
     try:
+        if api_server is not None:
+            _use_api_server(api_server)
         result = run(sources_path, db_path, only, user_agent, lock_wait_s)
     finally:
         if progress is not None:
             progress.close()
-    return RunResult(
-        result["run_id"], result["summary"], result["report"], result["changes_total"]
-    )
+    return run_result(db_path, result["run_id"])
+
+
+def _use_api_server(api_server: LocalApiServer) -> None:
+    """Point this process's Prefect at `api_server`, unless a profile or settings file names a
+    server: that one wins, as it would without us. The URL stays set until the process exits,
+    so Prefect's exit handlers send the run's last logs and events to the same server."""
+    if get_current_settings().api.url:
+        api_server.stop()
+        return
+    os.environ["PREFECT_API_URL"] = api_server.wait_ready()
+    refresh_global_settings_context()  # Prefect read its settings at import

@@ -1,0 +1,172 @@
+"""The Prefect API server of a crawl run when no server is configured, started before Prefect.
+
+Without a PREFECT_API_URL, Prefect starts a temporary API server itself
+(`prefect.server.api.server.SubprocessASGIServer`), but only when the flow is called: after
+the crawler has spent ~5 s importing Prefect and our modules, and after loading the server's
+own modules (~80 MB, ~2 s) into the crawler just to launch it. Measured on the 2,100-page
+benchmark: flow running 15.4 s after process start, 8.7 s of it waiting for the server.
+
+This module starts the same server the same way (same command, same environment switches),
+before anything imports Prefect, so its boot runs on the other core while the crawler imports.
+The crawler then talks to it as to any server, through PREFECT_API_URL, and never loads the
+server's modules. Prefect's settings still decide: a server configured in a profile or a
+settings file wins, and this one is stopped unused (see `flows.pipeline.run_crawl`).
+Nothing here imports Prefect.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib.util
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from extractors.errors import AgencywatchError
+
+log = logging.getLogger("agencywatch.api_server")
+# what SubprocessASGIServer sets for its server: no UI, ephemeral-mode services only
+SERVER_ENV = {
+    "PREFECT_UI_ENABLED": "0",
+    "PREFECT__SERVER_EPHEMERAL": "1",
+    "PREFECT__SERVER_FINAL": "1",
+}
+PORT_IN_USE_EXIT = 3  # uvicorn's exit code when the port was taken meanwhile
+FALSE = frozenset({"0", "false", "no", "off"})
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
+
+
+class ApiServerError(AgencywatchError):
+    """The temporary Prefect API server did not come up."""
+
+
+def wanted() -> bool:
+    """Whether Prefect would start a temporary server, as far as the environment tells: no
+    PREFECT_API_URL, ephemeral mode not switched off. (Profiles and settings files are
+    Prefect's to read; `run_crawl` checks them once Prefect is imported.)"""
+    if os.environ.get("PREFECT_API_URL", "").strip():
+        return False
+    for name in ("PREFECT_SERVER_EPHEMERAL_ENABLED", "PREFECT_SERVER_ALLOW_EPHEMERAL_MODE"):
+        if os.environ.get(name, "").strip().lower() in FALSE:
+            return False
+    return importlib.util.find_spec("prefect") is not None
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _site_packages() -> str:
+    spec = importlib.util.find_spec("prefect")
+    if spec is None or spec.origin is None:
+        raise ApiServerError("Prefect is not installed: `make install`")
+    return str(Path(spec.origin).parent.parent)
+
+
+class LocalApiServer:
+    """A temporary Prefect API server on 127.0.0.1, in a child process of the crawler.
+
+    `start()` returns at once; `wait_ready()` blocks until /api/health answers. The server
+    is stopped by `stop()` or, at the latest, when the interpreter exits: after Prefect's
+    own exit handlers have sent the run's last logs and events, because this handler is
+    registered before Prefect is imported (atexit runs handlers last-in, first-out).
+    """
+
+    def __init__(self, startup_timeout_s: float = 90.0) -> None:
+        self.startup_timeout_s = startup_timeout_s
+        self.port = 0
+        self.process: subprocess.Popen[bytes] | None = None
+        self.command: list[str] = []
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    def server_command(self, port: int) -> list[str]:
+        """SubprocessASGIServer's command: uvicorn serving Prefect's API app."""
+        return [
+            sys.executable, "-m", "uvicorn",
+            "--app-dir", _site_packages(),
+            "--factory", "prefect.server.api.server:create_app",
+            "--host", "127.0.0.1", "--port", str(port),
+            "--log-level", "error", "--lifespan", "on",
+        ]  # fmt: skip
+
+    def start(self) -> LocalApiServer:
+        self.port = _free_port()
+        self.command = self.server_command(self.port)
+        self.process = subprocess.Popen(
+            self.command, env={**os.environ, **SERVER_ENV}, stdin=subprocess.DEVNULL
+        )
+        atexit.register(self.stop)
+        log.info("starting a temporary Prefect API server on %s", self.api_url)
+        return self
+
+    def wait_ready(self) -> str:
+        """The server's API URL once it answers; ApiServerError naming why when it cannot."""
+        deadline = time.monotonic() + self.startup_timeout_s
+        while True:
+            process = self.process
+            if process is None:
+                raise ApiServerError("the temporary Prefect API server was stopped")
+            code = process.poll()
+            if code == PORT_IN_USE_EXIT:
+                self.start()  # another program took the port between bind and listen
+                continue
+            if code is not None:
+                self.process = None
+                raise ApiServerError(
+                    f"the temporary Prefect API server exited with code {code} before it "
+                    f"answered ({' '.join(self.command[:6])} ...); its error is printed "
+                    "above. Set PREFECT_API_URL to use a running `prefect server start`."
+                )
+            if self._healthy():
+                return self.api_url
+            if time.monotonic() > deadline:
+                self.stop()
+                raise ApiServerError(
+                    f"the temporary Prefect API server did not answer on {self.api_url} "
+                    f"within {self.startup_timeout_s:.0f} s "
+                    "(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)"
+                )
+            time.sleep(0.1)
+
+    def _healthy(self) -> bool:
+        try:
+            with _DIRECT.open(f"{self.api_url}/health", timeout=2) as response:
+                return bool(response.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def stop(self) -> None:
+        """Stop the server (terminate, then kill after 5 s, as Prefect does); idempotent."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def start_if_wanted() -> LocalApiServer | None:
+    """Start the temporary server when Prefect would need one; call before importing Prefect."""
+    if not wanted():
+        return None
+    timeout = os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    try:
+        startup_timeout_s = float(timeout)
+    except ValueError:
+        startup_timeout_s = 90.0
+    return LocalApiServer(startup_timeout_s).start()

@@ -1,0 +1,140 @@
+"""The temporary Prefect API server `agencywatch crawl` starts before importing Prefect."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flows import api_server
+from flows.api_server import ApiServerError, LocalApiServer
+from flows.fixture_site import FixtureSite, fixture_sources_text
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_not_wanted_when_a_server_is_configured_or_ephemeral_mode_is_off(monkeypatch):
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.delenv("PREFECT_SERVER_EPHEMERAL_ENABLED", raising=False)
+    monkeypatch.delenv("PREFECT_SERVER_ALLOW_EPHEMERAL_MODE", raising=False)
+    assert api_server.wanted()
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:4200/api")
+    assert not api_server.wanted()
+    assert api_server.start_if_wanted() is None
+    monkeypatch.delenv("PREFECT_API_URL")
+    monkeypatch.setenv("PREFECT_SERVER_EPHEMERAL_ENABLED", "false")
+    assert not api_server.wanted()
+
+
+class _Crashing(LocalApiServer):
+    def server_command(self, port: int) -> list[str]:
+        return [sys.executable, "-c", "import sys; print('boom', file=sys.stderr); sys.exit(7)"]
+
+
+def test_a_server_that_dies_during_start_up_is_one_clear_error():
+    server = _Crashing(startup_timeout_s=30).start()
+    with pytest.raises(ApiServerError, match="exited with code 7"):
+        server.wait_ready()
+    server.stop()  # idempotent after a failure
+
+
+class _Silent(LocalApiServer):
+    def server_command(self, port: int) -> list[str]:
+        return [sys.executable, "-c", "import time; time.sleep(60)"]
+
+
+def test_a_server_that_never_answers_times_out_and_is_stopped():
+    server = _Silent(startup_timeout_s=0.5).start()
+    process = server.process
+    with pytest.raises(ApiServerError, match="did not answer on http"):
+        server.wait_ready()
+    assert process is not None and process.poll() is not None  # not left behind
+
+
+@pytest.mark.e2e
+def test_crawl_without_a_configured_server_uses_one_and_leaves_nothing_behind(tmp_path):
+    """The real CLI, no PREFECT_API_URL: the crawl runs against the server started before
+    Prefect's import, the run is recorded there, and the server is gone afterwards."""
+    home = tmp_path / "prefect"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false",
+               PREFECT_LOGGING_LEVEL="INFO", PYTHONPATH=str(ROOT))
+    with FixtureSite() as site:
+        base = site.start()
+        site.set_snapshot(1)
+        (tmp_path / "sources.toml").write_text(fixture_sources_text(base), encoding="utf-8")
+        res = subprocess.run(
+            [sys.executable, "-m", "flows", "crawl", "--sources", str(tmp_path / "sources.toml"),
+             "--db", str(tmp_path / "a.db"), "--progress", "off"],
+            env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        )
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith("run 1 completed")
+    # Prefect never started its own temporary server: it was pointed at ours
+    assert "Starting temporary server" not in res.stderr, res.stderr
+    assert "Beginning flow run" in res.stderr
+    assert not _servers_with_home(home), "the API server outlived the crawl"
+
+
+def _servers_with_home(home: Path) -> list[int]:
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            environ = Path(f"/proc/{pid}/environ").read_bytes()
+        except OSError:
+            continue
+        if b"prefect.server.api.server:create_app" in cmdline and str(home).encode() in environ:
+            found.append(int(pid))
+    return found
+
+
+def test_health_answers_through_the_direct_opener(tmp_path):
+    """A proxy in the environment must not capture the loopback health check."""
+    import http.server
+    import threading
+
+    class Health(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = json.dumps(True).encode()
+            self.send_response(200 if self.path == "/api/health" else 404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    old = os.environ.get("http_proxy")
+    os.environ["http_proxy"] = "http://127.0.0.1:9"  # nothing listens there
+    try:
+        server = LocalApiServer()
+        server.port = httpd.server_address[1]
+        assert server._healthy()
+    finally:
+        httpd.shutdown()
+        if old is None:
+            os.environ.pop("http_proxy", None)
+        else:
+            os.environ["http_proxy"] = old
+
+
+def test_a_server_named_in_prefect_settings_wins_and_ours_is_stopped(monkeypatch):
+    """A profile or settings file naming a server (seen only once Prefect is imported)."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.pipeline import _use_api_server
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    server = _Silent(startup_timeout_s=30).start()
+    process = server.process
+    with temporary_settings({PREFECT_API_URL: "http://127.0.0.1:9/api"}):
+        _use_api_server(server)
+    assert "PREFECT_API_URL" not in os.environ
+    assert server.process is None and process is not None and process.poll() is not None
