@@ -76,6 +76,7 @@ def canonical_url(url: str | None) -> str | None:
 
 
 _NON_WORD = re.compile(r"[\W_]+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def title_key(title: str | None) -> str:
@@ -84,8 +85,13 @@ def title_key(title: str | None) -> str:
     if t.isascii():  # nothing to decompose: skip the per-character pass (most figure contexts)
         return _NON_WORD.sub(" ", t.lower()).strip()
     t = unicodedata.normalize("NFKD", t).casefold()
-    t = "".join(ch for ch in t if not unicodedata.combining(ch))
+    t = _NON_ASCII.sub(_drop_combining, t)  # only non-ASCII characters can be combining marks
     return _NON_WORD.sub(" ", t).strip()
+
+
+def _drop_combining(match: re.Match[str]) -> str:
+    ch = match.group()
+    return "" if unicodedata.combining(ch) else ch
 
 
 def content_hash(comparable: dict[str, Any]) -> str:
