@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -56,6 +57,18 @@ def wanted() -> bool:
         if os.environ.get(name, "").strip().lower() in FALSE:
             return False
     return importlib.util.find_spec("prefect") is not None
+
+
+def api_healthy(api_url: str, *, timeout_s: float = 5.0) -> bool:
+    """Whether the Prefect API at `api_url` answers /health; loopback ones bypass proxies."""
+    url = api_url.rstrip("/") + "/health"
+    loopback = urllib.parse.urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1")
+    try:
+        opener = _DIRECT if loopback else urllib.request.build_opener()
+        with opener.open(url, timeout=timeout_s) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
 
 
 def _free_port() -> int:
@@ -140,11 +153,7 @@ class LocalApiServer:
             time.sleep(0.1)
 
     def _healthy(self) -> bool:
-        try:
-            with _DIRECT.open(f"{self.api_url}/health", timeout=2) as response:
-                return bool(response.status == 200)
-        except (urllib.error.URLError, OSError):
-            return False
+        return api_healthy(self.api_url, timeout_s=2.0)
 
     def stop(self) -> None:
         """Stop the server (terminate, then kill after 5 s, as Prefect does); idempotent."""

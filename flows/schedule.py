@@ -29,8 +29,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,6 +36,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, TYPE_CHECKING, Any, cast
 
+from flows.api_server import api_healthy
 from flows.config import Source, load_sources
 from flows.errors import ConfigError
 from flows.settings import Settings, prepare_prefect
@@ -192,14 +191,6 @@ class PrefectServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def api_healthy(api_url: str, *, timeout_s: float = 5.0) -> bool:
-    try:
-        with urllib.request.urlopen(api_url.rstrip("/") + "/health", timeout=timeout_s) as resp:
-            return bool(resp.status == 200)
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
 
 
 def _port_in_use(port: int) -> bool:
