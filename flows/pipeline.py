@@ -17,7 +17,6 @@ from prefect.context import refresh_global_settings_context
 from prefect.futures import PrefectFuture, as_completed
 from prefect.settings import get_current_settings
 from prefect.task_runners import ThreadPoolTaskRunner
-from prefect.utilities.annotations import quote
 
 from flows.api_server import LocalApiServer
 from flows.config import Source, load_sources, select_sources
@@ -68,11 +67,7 @@ class PrefectExecutor:
     def submit(
         self, source: Source, work: list[tuple[str, str]], states: dict[str, PageState]
     ) -> PrefectFuture[SourceBatch]:
-        # quoted: Prefect walks a task's arguments looking for futures, twice per task, and a
-        # re-crawl's states hold every page's links; the task receives them unwrapped
-        submit: Any = crawl_batch_task.submit
-        future: PrefectFuture[SourceBatch] = submit(source, quote(work), quote(states), self.policy)
-        return future
+        return crawl_batch_task.submit(source, work, states, self.policy)
 
     def next_done(self, handles: list[PrefectFuture[SourceBatch]]) -> PrefectFuture[SourceBatch]:
         return next(iter(as_completed(handles)))

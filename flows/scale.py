@@ -196,10 +196,7 @@ def _observe(
     name = getattr(params.get("source"), "name", None)
     if watcher is None or not isinstance(name, str):
         return
-    work_param: Any = params.get("work")
-    if hasattr(work_param, "unwrap"):  # PrefectExecutor quotes it (prefect.utilities.annotations)
-        work_param = work_param.unwrap()
-    work = [item[0] for item in work_param or () if isinstance(item, tuple | list)]
+    work = [item[0] for item in params.get("work") or () if isinstance(item, tuple | list)]
     watch_batch(watcher, name, work, future)
 
 
