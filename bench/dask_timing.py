@@ -92,7 +92,7 @@ def executed_per_worker(address: str) -> dict[str, int]:
     def executed(dask_worker: Any) -> int:  # a closure: shipped by value
         return int(dask_worker.state.executed_count)
 
-    with Client(address, set_as_default=False) as client:
+    with Client(address, set_as_default=False) as client:  # type: ignore[no-untyped-call]
         return dict(sorted(client.run(executed).items()))
 
 
@@ -157,8 +157,10 @@ def main(argv: list[str] | None = None) -> int:
                           "PREFECT_LOGGING_LEVEL": "WARNING",
                           "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
             t0 = time.monotonic()
-            with LocalCluster(n_workers=args.workers, threads_per_worker=args.threads_per_worker,
-                              processes=True, dashboard_address=":0", env=worker_env) as cluster:
+            with LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=args.workers, threads_per_worker=args.threads_per_worker,
+                processes=True, dashboard_address=":0", env=worker_env,
+            ) as cluster:
                 results["startup"]["local_cluster_start_s"] = round(time.monotonic() - t0, 2)
                 address = cluster.scheduler_address
                 results["startup"]["one_page_dask"] = crawl(out, "one-page-dask", one, server_env,

@@ -7,9 +7,9 @@ Each variant runs `flows.runner.run_crawl_once` with `ThreadExecutor` (what the 
 Prefect) in a fresh subprocess on a fresh database, against nginx serving the site, and reports
 wall time, CPU time and peak RSS. `prefect` runs the real `agencywatch crawl` for comparison.
 
-Variants (see VARIANTS): baseline, leaf-pages (no link discovery on detail pages), fast-text
-(trafilatura fast mode), no-trust-env (requests without per-request proxy/netrc lookups),
-all (the three together), prefect.
+Variants (see VARIANTS): baseline, fast-text (trafilatura fast mode), no-trust-env (requests
+without per-request proxy/netrc lookups), all (the two together), prefect. (Detail pages are
+leaves in the crawl itself now, so the former leaf-pages variant is gone.)
 """
 
 from __future__ import annotations
@@ -26,22 +26,11 @@ from typing import Any
 from bench.measure import mb, run_child
 from bench.serve import Server
 
-VARIANTS = ("prefect", "baseline", "leaf-pages", "fast-text", "no-trust-env", "all")
+VARIANTS = ("prefect", "baseline", "fast-text", "no-trust-env", "all")
 
 
 def _apply(patches: set[str]) -> None:
     """Monkeypatches for one variant, applied in the child before the crawl starts."""
-    if "leaf-pages" in patches:
-        import flows.crawl as crawl
-
-        original = crawl._links
-
-        def links(source: Any, result: Any, extraction: Any, url: str, role: str) -> Any:
-            if role != "listing":  # detail pages are leaves: their links are never followed
-                return ()
-            return original(source, result, extraction, url, role)
-
-        crawl._links = links
     if "fast-text" in patches:
         import functools
 
@@ -111,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
                 db = Path(tmp) / f"{name}.db"
                 for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
                     p.unlink(missing_ok=True)
-                patches = {"all": "leaf-pages,fast-text,no-trust-env"}.get(name, name)
+                patches = {"all": "fast-text,no-trust-env"}.get(name, name)
                 if name == "prefect":
                     cmd = [str(bindir / "agencywatch"), "crawl", "--sources", str(sources),
                            "--db", str(db)]
