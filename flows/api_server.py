@@ -71,6 +71,28 @@ def api_healthy(api_url: str, *, timeout_s: float = 5.0) -> bool:
         return False
 
 
+def wait_healthy(
+    process: subprocess.Popen[bytes],
+    api_url: str,
+    timeout_s: float,
+    *,
+    poll_s: float = 0.1,
+    probe_s: float = 2.0,
+) -> int | None:
+    """Wait for a Prefect API server started as `process`: None once `api_url` answers
+    /health, the exit code if the process ends first; TimeoutError after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        code = process.poll()
+        if code is not None:
+            return code
+        if api_healthy(api_url, timeout_s=probe_s):
+            return None
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{api_url} did not answer within {timeout_s:.0f} s")
+        time.sleep(poll_s)
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -130,30 +152,26 @@ class LocalApiServer:
             process = self.process
             if process is None:
                 raise ApiServerError("the temporary Prefect API server was stopped")
-            code = process.poll()
-            if code == PORT_IN_USE_EXIT:
-                self.start()  # another program took the port between bind and listen
-                continue
-            if code is not None:
-                self.process = None
-                raise ApiServerError(
-                    f"the temporary Prefect API server exited with code {code} before it "
-                    f"answered ({' '.join(self.command[:6])} ...); its error is printed "
-                    "above. Set PREFECT_API_URL to use a running `prefect server start`."
-                )
-            if self._healthy():
-                return self.api_url
-            if time.monotonic() > deadline:
+            try:
+                code = wait_healthy(process, self.api_url, deadline - time.monotonic())
+            except TimeoutError:
                 self.stop()
                 raise ApiServerError(
                     f"the temporary Prefect API server did not answer on {self.api_url} "
                     f"within {self.startup_timeout_s:.0f} s "
                     "(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)"
-                )
-            time.sleep(0.1)
-
-    def _healthy(self) -> bool:
-        return api_healthy(self.api_url, timeout_s=2.0)
+                ) from None
+            if code is None:
+                return self.api_url
+            if code == PORT_IN_USE_EXIT:
+                self.start()  # another program took the port between bind and listen
+                continue
+            self.process = None
+            raise ApiServerError(
+                f"the temporary Prefect API server exited with code {code} before it "
+                f"answered ({' '.join(self.command[:6])} ...); its error is printed "
+                "above. Set PREFECT_API_URL to use a running `prefect server start`."
+            )
 
     def stop(self) -> None:
         """Stop the server (terminate, then kill after 5 s, as Prefect does); idempotent."""

@@ -28,7 +28,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, TYPE_CHECKING, Any, cast
 
-from flows.api_server import api_healthy
+from flows.api_server import api_healthy, wait_healthy
 from flows.config import Source, load_sources
 from flows.errors import ConfigError
 from flows.settings import Settings, prepare_prefect
@@ -156,18 +155,17 @@ class PrefectServer:
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + self.timeout_s
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                self.proc = None
-                raise ScheduleError(f"the Prefect server exited during start-up: "
-                                    f"{_last_line(self.log_path)} (log: {self.log_path})")
-            if api_healthy(self.api_url, timeout_s=1.0):
-                return self.api_url
-            time.sleep(0.25)
-        self.stop()
-        raise ScheduleError(f"the Prefect server did not answer within {self.timeout_s:.0f} s "
-                            f"(log: {self.log_path})")
+        try:
+            code = wait_healthy(self.proc, self.api_url, self.timeout_s, poll_s=0.25, probe_s=1.0)
+        except TimeoutError:
+            self.stop()
+            raise ScheduleError(f"the Prefect server did not answer within {self.timeout_s:.0f} s "
+                                f"(log: {self.log_path})") from None
+        if code is not None:
+            self.proc = None
+            raise ScheduleError(f"the Prefect server exited during start-up: "
+                                f"{_last_line(self.log_path)} (log: {self.log_path})")
+        return self.api_url
 
     def stop(self) -> None:
         proc, self.proc = self.proc, None

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from flows import api_server
-from flows.api_server import ApiServerError, LocalApiServer
+from flows.api_server import ApiServerError, LocalApiServer, api_healthy
 from flows.fixture_site import FixtureSite, fixture_sources_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,9 +114,7 @@ def test_health_answers_through_the_direct_opener(tmp_path):
     old = os.environ.get("http_proxy")
     os.environ["http_proxy"] = "http://127.0.0.1:9"  # nothing listens there
     try:
-        server = LocalApiServer()
-        server.port = httpd.server_address[1]
-        assert server._healthy()
+        assert api_healthy(f"http://127.0.0.1:{httpd.server_address[1]}/api")
     finally:
         httpd.shutdown()
         if old is None:
