@@ -190,7 +190,7 @@ def _links(
 ) -> tuple[str, ...]:
     """Pagination from the page's pager; detail pages are the extracted items' own links, so
     menus and sidebars that merely look like lists are never followed."""
-    found = find_follow_links(html, final_url, source.scope())
+    found = find_follow_links(html, final_url, source.scope(), details=False)
     details: list[str] = []
     if role == "listing":
         item_urls = [

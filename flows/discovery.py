@@ -205,6 +205,13 @@ def _is_next(a: Any) -> bool:
     return "next" in _tokens(a) or (parent is not None and "next" in _tokens(parent))
 
 
+def _may_paginate(a: Any) -> bool:
+    """Whether `a` can be a pager link, before its URL is resolved: a "next" link or a page
+    number (resolving every menu and item link was most of a listing's link scan)."""
+    text = _text(a)
+    return (text.isdigit() and len(text) <= 4) or _is_next(a)
+
+
 def _page_number(a: Any, href: str) -> bool:
     text = _text(a)
     return text.isdigit() and len(text) <= 4 and (_in_pager(a) or bool(_PAGE_PARAM.search(href)))
@@ -236,12 +243,19 @@ def _base_url(root: Any, page_url: str) -> str:
 
 
 def find_follow_links(
-    html: bytes | str | lxml.html.HtmlElement, page_url: str, hosts: Collection[str] = ()
+    html: bytes | str | lxml.html.HtmlElement,
+    page_url: str,
+    hosts: Collection[str] = (),
+    *,
+    details: bool = True,
 ) -> FollowLinks:
     """Pagination and item detail links of a listing page, within `hosts` (empty: the page's
     own host). Detail links are the title and "Read more" links of repeated items (article,
     li, views-row, cards); links in nav, header, footer, aside and cookie banners, files,
-    mailto:, tel:, javascript: and other hosts are left out."""
+    mailto:, tel:, javascript: and other hosts are left out.
+
+    details=False finds the pagination alone (the crawl takes detail links from the extracted
+    items): the other links of the page, menus and items, are then never resolved."""
     root = _parse_html(html)
     if root is None:
         return FollowLinks()
@@ -250,7 +264,7 @@ def find_follow_links(
     base = _base_url(root, page_url)
     next_pages: dict[str, None] = {}
     numbered: dict[str, None] = {}
-    details: dict[str, None] = {}
+    detail_urls: dict[str, None] = {}
     siblings = _Siblings()
     for link in root.iter("link"):
         if "next" in (link.get("rel") or "").lower().split():
@@ -258,6 +272,8 @@ def find_follow_links(
             if url:
                 next_pages[url] = None
     for a in root.iter("a"):
+        if not details and not _may_paginate(a):
+            continue
         url = _candidate(a.get("href"), base, page, hosts)
         if url is None or "prev" in (a.get("rel") or "").lower():
             continue
@@ -265,12 +281,12 @@ def find_follow_links(
             next_pages[url] = None
         elif _page_number(a, url):
             numbered[url] = None
-        else:
+        elif details:
             item = _item_of(a, siblings)
             if item is not None and (_is_title_link(a, item) or _is_read_more(a)):
-                details[url] = None
+                detail_urls[url] = None
     pages = list(next_pages) + [u for u in numbered if u not in next_pages]
-    return FollowLinks(pages, [u for u in details if u not in next_pages and u not in numbered])
+    return FollowLinks(pages, [u for u in detail_urls if u not in next_pages and u not in numbered])
 
 
 def _in_header(a: Any) -> bool:

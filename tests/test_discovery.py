@@ -132,6 +132,29 @@ def test_plain_list_of_links_and_base_href() -> None:
     assert links.next_pages == ["https://a.lt/naujienos/?page=3"]
 
 
+PAGER_SAMPLES = [
+    (NEWS_LIST, PAGE, HOSTS),
+    (EVENTS_LT, "https://renginiai.lt/lt/renginiai", {"renginiai.lt"}),
+    (
+        '<html><head><base href="https://a.lt/n/"></head><body><ul><li><a href="a">A long'
+        ' title</a></li><li><a href="b">B long title</a></li></ul><a href="2" class="page-'
+        'numbers">2</a> <a href="?page=3">3</a> <a rel="next" href="?page=2">›</a>'
+        ' <a href="?page=0" rel="prev">1</a><header><a href="/s">Next</a></header></body></html>',
+        "https://a.lt/n/list",
+        {"a.lt"},
+    ),
+]
+
+
+def test_pagination_alone_finds_the_same_pages() -> None:
+    # the crawl asks for the pager only (its detail links come from the extracted items)
+    for html, page, hosts in PAGER_SAMPLES:
+        full = find_follow_links(html, page, hosts)
+        alone = find_follow_links(html, page, hosts, details=False)
+        assert full.next_pages, page
+        assert alone == FollowLinks(full.next_pages, [])
+
+
 def test_single_article_page_has_no_detail_links() -> None:
     html = """<html><body><article><h1><a href="/self">Title</a></h1>
       <p>Text with <a href="/en/other">a link</a> and <a href="/en/more">another one</a>.</p>
