@@ -3,11 +3,11 @@
 - lxml parse: `lxml.html.fromstring` over the generated files, bodies read into memory first,
   one core.
 - fetch: a `requests.Session` on loopback, sequential, and 8 threads with a Session each.
-- extraction alone: `extractors.core.extract` over the page bodies stored in the store's `blobs`
-  table (what re-processing years of stored pages costs), no network, both cores through
-  multiprocessing. Pool start-up, imports and first-call costs are excluded (each worker first
-  extracts a few stored pages of each kind): the clock runs from the first page handed out to
-  the last result.
+- extraction alone: `flows.crawl.extract_page` with the source's settings over the page bodies
+  stored in the store's `blobs` table (what re-processing years of stored pages costs), no
+  network, both cores through multiprocessing. Pool start-up, imports and first-call costs are
+  excluded (each worker first extracts a few stored pages of each role): the clock runs from
+  the first page handed out to the last result.
 """
 
 from __future__ import annotations
@@ -94,70 +94,80 @@ def fetch_rate(urls: Sequence[str], threads: int = 1, limit: int | None = None) 
 
 
 # -- extraction alone ---------------------------------------------------------------------------
+# Each stored page goes through `flows.crawl.extract_page` with the bench source's settings (its
+# kind for listings, `article` for detail pages, its selectors), as `crawl` and `reprocess` do.
 
-def _blobs(db_path: str, listing_kind: str) -> Iterator[tuple[bytes, str, str]]:
+Job = tuple[bytes, str, str]  # (zlib-packed body, url, role)
+_source: Any = None  # the bench source, set in each worker by _warm
+
+
+def _blobs(db_path: str) -> Iterator[Job]:
     conn = sqlite3.connect(db_path)
     try:
         rows = conn.execute(
             "SELECT b.content, p.url, p.role FROM pages p JOIN blobs b ON b.hash = p.content_hash "
             "ORDER BY p.id"
         )
-        for content, url, role in rows:
-            yield content, url, listing_kind if role == "listing" else "article"
+        yield from rows
     finally:
         conn.close()
 
 
-def _warm(samples: list[tuple[bytes, str, str]]) -> None:
-    """Pay the per-process first-call costs (imports, dateparser's language data, trafilatura's
-    and htmldate's lazy set-up) before the clock starts, on real pages of every kind."""
-    from extractors.core import extract
+def _load_source(sources_path: str) -> Any:
+    from flows.config import load_sources
 
-    for packed, url, kind in samples:
-        extract(zlib.decompress(packed), url, kind)
+    return load_sources(sources_path)[0]
 
 
-def _extract_one(job: tuple[bytes, str, str]) -> int:
-    from extractors.core import extract
+def _warm(sources_path: str, samples: list[Job]) -> None:
+    """Load the source and pay the per-process first-call costs (imports, dateparser's language
+    data, trafilatura's and htmldate's lazy set-up) before the clock starts, on real pages of
+    every role."""
+    global _source
+    _source = _load_source(sources_path)
+    for job in samples:
+        _extract_one(job)
 
-    packed, url, kind = job
-    result = extract(zlib.decompress(packed), url, kind)
+
+def _extract_one(job: Job) -> int:
+    from flows.crawl import extract_page
+
+    packed, url, role = job
+    result = extract_page(_source, zlib.decompress(packed), None, url, role)
     return len(result.news) + len(result.figures) + len(result.events)
 
 
-def _warm_samples(jobs: list[tuple[bytes, str, str]]) -> list[tuple[bytes, str, str]]:
-    by_kind: dict[str, list[tuple[bytes, str, str]]] = {}
+def _warm_samples(jobs: list[Job]) -> list[Job]:
+    by_role: dict[str, list[Job]] = {}
     for job in jobs:
-        by_kind.setdefault(job[2], []).append(job)
-    return [j for group in by_kind.values() for j in group[:3]]
+        by_role.setdefault(job[2], []).append(job)
+    return [j for group in by_role.values() for j in group[:3]]
 
 
-def extraction_rate(db_path: str, listing_kind: str = "news_list", processes: int = 2,
+def extraction_rate(db_path: str, sources_path: str, processes: int = 2,
                     limit: int | None = None) -> Rate:
-    jobs = sample(list(_blobs(db_path, listing_kind)), limit)
+    jobs = sample(list(_blobs(db_path)), limit)
     ctx = get_context("fork") if hasattr(os, "fork") else get_context()
-    with ctx.Pool(processes, initializer=_warm, initargs=(_warm_samples(jobs),)) as pool:
+    with ctx.Pool(processes, initializer=_warm,
+                  initargs=(sources_path, _warm_samples(jobs))) as pool:
         pool.map(_noop, range(processes * 4), chunksize=1)
         t0 = time.perf_counter()
         records = sum(pool.imap_unordered(_extract_one, jobs, chunksize=16))
         wall = time.perf_counter() - t0
     return Rate(f"extraction alone, stored pages ({processes} processes)", len(jobs), wall,
-                note=f"{records} records")
+                note=f"{records} records, the source's selectors")
 
 
 def _noop(_: int) -> None:
     time.sleep(0.05)  # every worker takes some: all have finished their initializer
 
 
-def extraction_rate_1core(db_path: str, listing_kind: str = "news_list",
-                          limit: int = 1000) -> Rate:
-    from extractors.core import extract
-
-    jobs = sample(list(_blobs(db_path, listing_kind)), limit)
-    _warm(_warm_samples(jobs))
+def extraction_rate_1core(db_path: str, sources_path: str, limit: int = 1000) -> Rate:
+    jobs = sample(list(_blobs(db_path)), limit)
+    _warm(sources_path, _warm_samples(jobs))
     c0, t0 = time.process_time(), time.perf_counter()
-    for packed, url, kind in jobs:
-        extract(zlib.decompress(packed), url, kind)
+    for job in jobs:
+        _extract_one(job)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     return Rate("extraction alone, stored pages (1 process)", len(jobs), wall, cpu,
-                note=f"sample of {len(jobs)}")
+                note=f"sample of {len(jobs)}, the source's selectors")

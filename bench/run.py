@@ -537,8 +537,8 @@ def main(argv: list[str] | None = None) -> int:
         # 8. extraction alone
         if "extract" not in skip and db.exists():
             extract_runs: list[Callable[[], floors.Rate]] = [
-                lambda: floors.extraction_rate(str(db), "news_list", 2),
-                lambda: floors.extraction_rate_1core(str(db), "news_list", 1000),
+                lambda: floors.extraction_rate(str(db), str(sources), 2),
+                lambda: floors.extraction_rate_1core(str(db), str(sources), 1000),
             ]
             for measure in extract_runs:
                 with Background() as bg:
