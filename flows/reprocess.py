@@ -8,6 +8,7 @@ crawl runs (`report --run N` shows it; `--run latest` shows the latest crawl).
 from __future__ import annotations
 
 import json
+from concurrent.futures import Future
 from dataclasses import replace
 
 import sqlite_utils
@@ -40,24 +41,40 @@ def reprocess(sources_path: str, db_path: str, only: list[str] | None = None) ->
                 )
             )
             # batches as in a crawl: bounded memory, and removals settled once per source;
-            # the pages of a batch are extracted on every core while the last one is written
+            # the next batch is handed to the extraction processes before this one is written,
+            # so writing (one core) overlaps extracting (the others)
+            info = source_info(source)
             with extraction_processes():
+                pending: list[Job] | None = None
                 for i in range(0, len(rows), BATCH_PAGES):
-                    pages = _reextract_batch(db, source, rows[i : i + BATCH_PAGES])
-                    write_batch(db, run_id, SourceBatch(source_info(source), pages))
-            finish_source(db, run_id, source_info(source), truncated=False)
+                    jobs = _submit_batch(db, source, rows[i : i + BATCH_PAGES])
+                    if pending is not None:
+                        write_batch(db, run_id, SourceBatch(info, _collect(source, pending)))
+                    pending = jobs
+                if pending is not None:
+                    write_batch(db, run_id, SourceBatch(info, _collect(source, pending)))
+            finish_source(db, run_id, info, truncated=False)
     result = run_result(db_path, run_id)
     return {"run_id": result.run_id, "summary": result.summary, "report": result.report}
 
 
-def _reextract_batch(
+Job = tuple[PageRecord, bytes | None, "Future[tuple[PageExtraction, PageKeys]] | None"]
+
+
+def _submit_batch(
     db: sqlite_utils.Database, source: Source, rows: list[dict[str, object]]
-) -> tuple[PageRecord, ...]:
-    jobs = []
+) -> list[Job]:
+    """Read a batch's stored pages and hand them to the extraction processes (when open)."""
+    jobs: list[Job] = []
     for row in rows:
         record, body = _stored(db, row)
         job = None if body is None else extract_pool.submit(reextract, source, body, record)
         jobs.append((record, body, job))
+    return jobs
+
+
+def _collect(source: Source, jobs: list[Job]) -> tuple[PageRecord, ...]:
+    """The batch's pages with their new extraction; a page that fails is recorded as failed."""
     pages = []
     for record, body, job in jobs:
         if body is None:
