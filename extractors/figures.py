@@ -155,21 +155,24 @@ def _number_value(raw: str, *, decimal_hint: bool) -> Decimal | None:
 
 
 class _Reader:
-    """Reads the figures of one text; holds the masks and the sentence index."""
+    """Reads the figures of one text; holds the masks and the sentence index.
+
+    Both are built when a number first reads as a figure: a text whose numbers are all
+    dates, codes and years never builds them.
+    """
 
     def __init__(self, text: str) -> None:
         self.text = text
-        phones = _PHONE.finditer(text) if _may_hold_phone(text) else ()
-        masks = date_spans(text) + [m.span() for m in phones]
-        masks.sort()
-        self.mask_starts = [a for a, _ in masks]
-        self.mask_ends = [b for _, b in masks]
+        self.masks: tuple[list[int], list[int]] | None = None  # (starts, ends), sorted
         self.sentences = SentenceIndex(text)
 
     def masked(self, pos: int) -> bool:
-        i = bisect_right(self.mask_starts, pos) - 1
+        if self.masks is None:
+            self.masks = _masks(self.text)
+        starts, ends = self.masks
+        i = bisect_right(starts, pos) - 1
         # Masks may nest; a short backwards scan covers the (rare) overlapping ones.
-        return any(self.mask_ends[j] > pos for j in range(i, max(-1, i - 4), -1))
+        return any(ends[j] > pos for j in range(i, max(-1, i - 4), -1))
 
     def figure(self, value: Decimal, unit: str, start: int, end: int) -> Figure:
         text = normalise_ws(self.text[start:end])
@@ -243,6 +246,14 @@ class _Reader:
             return []
         power = _scale_of(mag.group("mag")) if mag else 0
         return [self.figure(value.scaleb(power), unit, start, stop)]
+
+
+def _masks(text: str) -> tuple[list[int], list[int]]:
+    """Starts and ends of the dates and phone numbers in `text`: numbers there are no figures."""
+    phones = _PHONE.finditer(text) if _may_hold_phone(text) else ()
+    masks = date_spans(text) + [m.span() for m in phones]
+    masks.sort()
+    return [a for a, _ in masks], [b for _, b in masks]
 
 
 def _currency(code: str) -> tuple[str, int]:
@@ -321,9 +332,11 @@ def find_figures(text: str) -> list[Figure]:
         reader = _Reader(text)
         # a number starts a run of digits (nothing word-like before it)
         for m in matches_at(_NUMBER, text, digit_run_starts(text)):
-            if reader.masked(m.start()):
+            # reading first: most numbers are no figure, and the masks cost a scan of the text
+            found = reader.read(m)
+            if not found or reader.masked(m.start()):
                 continue
-            for fig in reader.read(m):
+            for fig in found:
                 if (fig.text, fig.context) not in seen:
                     seen.add((fig.text, fig.context))
                     figures.append(fig)

@@ -85,36 +85,60 @@ def split_sentences(text: str) -> list[str]:
 
 
 class SentenceIndex:
-    """Finds the sentence holding an offset in O(log n), for many lookups on one text."""
+    """Finds the sentence holding an offset, for many lookups on one text.
 
-    __slots__ = ("_cache", "_spans", "_starts", "_text")
+    A line is split into sentences when an offset in it is first asked for: figures sit in a
+    few lines of a long text, and the rest is never read.
+    """
+
+    __slots__ = ("_lines", "_sentences", "_text")
 
     def __init__(self, text: str) -> None:
         self._text = text
-        self._spans = sentence_spans(text)
-        self._starts = [a for a, _ in self._spans]
+        # line start -> the line's sentence spans and their starts (for bisecting)
+        self._lines: dict[int, tuple[list[tuple[int, int]], list[int]]] = {}
         # Many figures share a sentence; normalising it once keeps a long one linear.
-        self._cache: dict[int, str] = {}
+        self._sentences: dict[int, str] = {}
 
     def sentence_at(self, offset: int) -> str:
         """The whitespace-normalised sentence containing `offset` ("" when none does)."""
-        i = bisect_right(self._starts, offset) - 1
-        if i < 0:
+        text = self._text
+        if not 0 <= offset < len(text):
             return ""
-        a, b = self._spans[i]
-        if offset >= b:
-            return ""
-        if i not in self._cache:
-            self._cache[i] = normalise_ws(self._text[a:b])
-        return self._cache[i]
+        line = text.rfind("\n", 0, offset) + 1
+        if line not in self._lines:
+            self._lines[line] = self._split_line(line)
+        spans, starts = self._lines[line]
+        i = bisect_right(starts, offset) - 1
+        if i < 0 or offset >= spans[i][1]:
+            return ""  # between two sentences, on a newline or on a blank line
+        a, b = spans[i]
+        if a not in self._sentences:
+            self._sentences[a] = normalise_ws(text[a:b])
+        return self._sentences[a]
+
+    def _split_line(self, line: int) -> tuple[list[tuple[int, int]], list[int]]:
+        text = self._text
+        newline = text.find("\n", line)
+        stop = len(text) if newline < 0 else newline
+        spans = _line_sentences(text, line, stop) if text[line:stop].strip() else []
+        return spans, [a for a, _ in spans]
 
 
 DIGIT_RUN = re.compile(r"\d+")
+# The last text's digit runs: the figure reader and the date finder it calls both ask for the
+# runs of the same text, and each ask would scan all of it.
+_last_runs: tuple[str, list[int]] = ("", [])
 
 
 def digit_run_starts(text: str) -> list[int]:
     """Offsets where a run of digits begins: where a number, day or year can start."""
-    return [m.start() for m in DIGIT_RUN.finditer(text)]
+    global _last_runs
+    last, starts = _last_runs
+    if text is not last:
+        starts = [m.start() for m in DIGIT_RUN.finditer(text)]
+        _last_runs = (text, starts)
+    return list(starts)  # a copy: a caller may change its list
 
 
 def matches_at(pattern: re.Pattern[str], text: str, starts: Iterable[int]) -> list[re.Match[str]]:
