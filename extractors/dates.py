@@ -314,6 +314,8 @@ def _year_range_atom(m: re.Match[str]) -> _Atom:
 _MEN = re.compile("[mM][ėĖ][nN]")  # what "mėn" matches ignoring case
 _MONTH_START = re.compile(_month("mn"), re.IGNORECASE)
 _MONTH_FIRST = frozenset({"mdy", "my", "m_men"})
+# where every atom starts: a day or year (a digit), else a month name
+_ATOM_START = re.compile(rf"\d|{_month('mn')}", re.IGNORECASE)
 # The farthest a month name can start before the digit or "mėn" that follows it: two names
 # with their dots plus the spaces, dash and comma between ("janvier - décembre, 2006").
 MONTH_REACH = 2 * (max(map(len, MONTHS)) + 1) + 16
@@ -430,8 +432,18 @@ def _to_span(atom: _Atom, context_year: int | None) -> DateSpan | None:
     return DateSpan(start, end if end != start else None)
 
 
-def _atoms(text: str) -> list[_Atom]:
-    return _merge(text, [a for a in _raw_atoms(text) if a.valid])
+def _atoms(text: str) -> tuple[_Atom, ...]:
+    if len(text) <= PARSE_LIMIT:
+        return _short_atoms(text)
+    return tuple(_merge(text, [a for a in _raw_atoms(text) if a.valid]))
+
+
+@lru_cache(maxsize=4096)
+def _short_atoms(text: str) -> tuple[_Atom, ...]:
+    """The atoms of a short text, cached: a list item's date line is read by several callers
+    (its title check, `parse_date`, `date_range`'s second look for a range), and a site prints
+    the same few dates on many pages. Bounded by size and by PARSE_LIMIT characters a key."""
+    return tuple(_merge(text, [a for a in _raw_atoms(text) if a.valid]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -573,5 +585,7 @@ def is_date_like(text: str) -> bool:
     whole = _WHOLE_YEAR_MONTH.fullmatch(s)
     if whole:
         return 1 <= int(whole.group("m")) <= 12
+    if not _ATOM_START.match(s):
+        return False  # every atom starts at a digit or a month name; a teaser line rarely does
     atoms = _atoms(s)
     return len(atoms) == 1 and atoms[0].start == 0 and atoms[0].end == len(s)

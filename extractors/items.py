@@ -84,6 +84,15 @@ def is_read_more(text: str) -> bool:
     return norm(text).lower().strip(_TRIM) in READ_MORE or not text.strip(_TRIM)
 
 
+class _Texts(dict[HtmlElement, str]):
+    """`text_of` of each element, computed once per block: the title, link, date and teaser
+    checks read the same few elements several times."""
+
+    def __missing__(self, el: HtmlElement) -> str:
+        text = self[el] = text_of(el)
+        return text
+
+
 def date_header(block: Block) -> DateSpan | None:
     """A date-only sibling just before a block: lists grouped under date headings."""
     for el in reversed(block.before):
@@ -96,13 +105,14 @@ def date_header(block: Block) -> DateSpan | None:
 def read_block(block: Block, base: str, columns: list[str | None] | None,
                selectors: Mapping[str, str] | None) -> Item | None:
     """Title, link, date, teaser and labelled fields of one block; None without a title."""
+    texts = _Texts()
     cells = _cells(block.parts[0], columns)
-    title_el, title, link = _title(block.parts, cells.get("title"), selectors)
+    title_el, title, link = _title(block.parts, cells.get("title"), selectors, texts)
     if not title:
         return None
     url = absolute_url(link.get("href") if link is not None else None, base)
-    date, date_els = _date(block, title_el, cells.get("date"), selectors)
-    skip = {title_el, *date_els, *_furniture(block.parts)}
+    date, date_els = _date(block, title_el, cells.get("date"), selectors, texts)
+    skip = {title_el, *date_els, *_furniture(block.parts, texts)}
     skip.update(cells.values())
     text_lines = [ln for part in block.parts for ln in lines(part, exclude=skip)]
     found = labelled_fields(text_lines)
@@ -118,7 +128,7 @@ def read_block(block: Block, base: str, columns: list[str | None] | None,
     location = found.fields.get("location") or _field(block, cells, "location", selectors)
     signal = bool(organiser or location or (date and date.end))
     inside_title = set(title_el.iter("a")) if title_el is not None else set()
-    link_chars = sum(len(text_of(a)) for part in block.parts for a in part.iter("a")
+    link_chars = sum(len(texts[a]) for part in block.parts for a in part.iter("a")
                      if a not in skip and a is not link and a not in inside_title)
     return Item(title, url, date, _summary(block, rest, skip, selectors), organiser, location,
                 signal, link is not None, link_chars)
@@ -152,23 +162,24 @@ def _select(parts: tuple[HtmlElement, ...], selectors: Mapping[str, str] | None,
 
 
 def _title(parts: tuple[HtmlElement, ...], cell: HtmlElement | None,
-           selectors: Mapping[str, str] | None
+           selectors: Mapping[str, str] | None, texts: _Texts
            ) -> tuple[HtmlElement | None, str, HtmlElement | None]:
     """(title element, title text, link): a heading, a title-classed element, else a link."""
     links = [a for p in parts for a in p.iter("a") if a.get("href")]
-    textual = [a for a in links if not is_read_more(text_of(a)) and not mostly_date(text_of(a))
-               and _standalone(a)]
-    chosen = first_of(_select(parts, selectors, "title"), cell, _heading_in(parts))
+    textual = [a for a in links if not is_read_more(texts[a]) and not mostly_date(texts[a])
+               and _standalone(a, texts)]
+    chosen = first_of(_select(parts, selectors, "title"), cell, _heading_in(parts, texts))
     if chosen is not None and _late_unlinked(chosen, parts, textual):
         chosen = None  # a heading below the item's own link is a box inside it ("Don't miss")
     if chosen is not None:
-        link = first_of(_select(parts, selectors, "link"), _link_of(chosen, parts, links))
-        text = _link_title(chosen) if chosen.tag == "a" else text_of(chosen)
+        link = first_of(_select(parts, selectors, "link"),
+                        _link_of(chosen, parts, links, texts))
+        text = _link_title(chosen, texts) if chosen.tag == "a" else texts[chosen]
         return chosen, text, link
     if not textual:
         return None, "", None
-    best = _title_link(textual)
-    return best, _link_title(best), first_of(_select(parts, selectors, "link"), best)
+    best = _title_link(textual, texts)
+    return best, _link_title(best, texts), first_of(_select(parts, selectors, "link"), best)
 
 
 def _late_unlinked(heading: HtmlElement, parts: tuple[HtmlElement, ...],
@@ -182,7 +193,7 @@ def _late_unlinked(heading: HtmlElement, parts: tuple[HtmlElement, ...],
     return order.get(textual[0], 0) < order.get(heading, 0)
 
 
-def _title_link(links: list[HtmlElement]) -> HtmlElement:
+def _title_link(links: list[HtmlElement], texts: _Texts) -> HtmlElement:
     """The link that names the item: bold, else the first of three words or more, else longest.
 
     Not simply the longest: a venue or author link may be longer than a band's name; not
@@ -192,35 +203,35 @@ def _title_link(links: list[HtmlElement]) -> HtmlElement:
         if next(link.iter("strong", "b", *HEADING_TAGS), None) is not None:
             return link
     for link in links:
-        if len(text_of(link).split()) >= TITLE_MIN_WORDS:
+        if len(texts[link].split()) >= TITLE_MIN_WORDS:
             return link
-    return max(links, key=lambda a: len(text_of(a)))
+    return max(links, key=lambda a: len(texts[a]))
 
 
-def _standalone(link: HtmlElement) -> bool:
+def _standalone(link: HtmlElement, texts: _Texts) -> bool:
     """A link that is its line, not a few words inside running text (a paragraph's link)."""
     block = next((a for a in link.iterancestors() if a.tag in BLOCK_TAGS), None)
     if block is None:
         return True
     around = len(norm(block.text_content()))
-    return around <= SHORT_LINE or len(text_of(link)) >= STANDALONE_SHARE * around
+    return around <= SHORT_LINE or len(texts[link]) >= STANDALONE_SHARE * around
 
 
-def _heading_in(parts: tuple[HtmlElement, ...]) -> HtmlElement | None:
+def _heading_in(parts: tuple[HtmlElement, ...], texts: _Texts) -> HtmlElement | None:
     for part in parts:
         for el in part.iter(*HEADING_TAGS, "dt"):
-            if text_of(el) and not mostly_date(text_of(el)):
+            if texts[el] and not mostly_date(texts[el]):
                 return el
     for part in parts:
         for el in TITLE_CLASSED(part):
             if (el.tag not in ("a", "img") and TITLE_CLASS_RE.search(el.get("class") or "")
-                    and 2 < len(text_of(el)) < MAX_FIELD):
+                    and 2 < len(texts[el]) < MAX_FIELD):
                 return el
     return None
 
 
 def _link_of(title_el: HtmlElement, parts: tuple[HtmlElement, ...],
-             links: list[HtmlElement]) -> HtmlElement | None:
+             links: list[HtmlElement], texts: _Texts) -> HtmlElement | None:
     """The title's own link, a link around it, else the block's Read more link."""
     if title_el.tag == "a":
         return title_el
@@ -233,24 +244,25 @@ def _link_of(title_el: HtmlElement, parts: tuple[HtmlElement, ...],
         if any(anc is p for p in parts):
             break
     # never just any first link: that is a share button or a category as often as not
-    return next((a for a in links if text_of(a) and is_read_more(text_of(a))), None)
+    return next((a for a in links if texts[a] and is_read_more(texts[a])), None)
 
 
-def _link_title(link: HtmlElement) -> str:
+def _link_title(link: HtmlElement, texts: _Texts) -> str:
     """A link's title; `<a><strong>Title</strong><span>extra</span></a>` gives the strong part.
 
     Listing sites put the name in bold and details after it in the same link (songkick's
     "Festival 2015" + line-up). Only when the bold part stands alone (no loose text after it).
     """
     for strong in link.iter("strong", "b", *HEADING_TAGS):
-        text = text_of(strong)
-        if text and not (strong.tail or "").strip() and len(text) < len(text_of(link)):
+        text = texts[strong]
+        if text and not (strong.tail or "").strip() and len(text) < len(texts[link]):
             return text
-    return text_of(link)
+    return texts[link]
 
 
 def _date(block: Block, title_el: HtmlElement | None, cell: HtmlElement | None,
-          selectors: Mapping[str, str] | None) -> tuple[DateSpan | None, list[HtmlElement]]:
+          selectors: Mapping[str, str] | None, texts: _Texts
+          ) -> tuple[DateSpan | None, list[HtmlElement]]:
     """The block's date: selector, <time>, a date-classed element, the block's title attribute.
 
     The first found wins; another that starts the same day but is a range lends its end
@@ -259,7 +271,7 @@ def _date(block: Block, title_el: HtmlElement | None, cell: HtmlElement | None,
     found: list[tuple[DateSpan, HtmlElement]] = []
     chosen = first_of(_select(block.parts, selectors, "date"), cell)
     for el in [chosen] if chosen is not None else _date_elements(block.parts, title_el):
-        text = text_of(el)
+        text = texts[el]
         span = machine_date(el.get("datetime") or el.get("content")) or (
             date_range(text) if text and len(text) <= 100 else None)
         if span:
@@ -292,12 +304,12 @@ def _date_elements(parts: tuple[HtmlElement, ...], title_el: HtmlElement | None
                 yield el
 
 
-def _furniture(parts: tuple[HtmlElement, ...]) -> set[HtmlElement]:
+def _furniture(parts: tuple[HtmlElement, ...], texts: _Texts) -> set[HtmlElement]:
     """Read-more links, captions and buttons: text of a block that is not its teaser."""
     out: set[HtmlElement] = set()
     for part in parts:
         for el in part.iter("a", "figcaption", "button", "form"):
-            if el.tag != "a" or is_read_more(text_of(el)):
+            if el.tag != "a" or is_read_more(texts[el]):
                 out.add(el)
     return out
 
@@ -334,8 +346,7 @@ def _summary(block: Block, rest: list[str], skip: set[HtmlElement],
     text = norm(" ".join(lines(chosen, exclude=skip))) if chosen is not None else norm(
         " ".join(rest))
     low = text.lower()
-    for phrase in _READ_MORE_LONGEST_FIRST:
-        if low.endswith(phrase):
-            text = text[: -len(phrase)].rstrip()
-            break
+    if low.endswith(_READ_MORE_LONGEST_FIRST):  # one C call rules out most teasers
+        phrase = next(p for p in _READ_MORE_LONGEST_FIRST if low.endswith(p))
+        text = text[: -len(phrase)].rstrip()
     return text or None
