@@ -55,6 +55,40 @@ def test_a_server_that_never_answers_times_out_and_is_stopped():
     assert process is not None and process.poll() is not None  # not left behind
 
 
+class _EnvDump(LocalApiServer):
+    """Writes the automation switches it was started with, then exits."""
+
+    out: Path
+
+    def server_command(self, port: int) -> list[str]:
+        names = list(api_server.QUIET_SERVICES)
+        code = (
+            "import json, os, sys; json.dump({n: os.environ.get(n) for n in "
+            f"{names!r}}}, open(sys.argv[1], 'w'))"
+        )
+        return [sys.executable, "-c", code, str(self.out)]
+
+
+def _started_env(tmp_path: Path) -> dict[str, str | None]:
+    server = _EnvDump(startup_timeout_s=30)
+    server.out = tmp_path / "env.json"
+    server.start()
+    assert server.process is not None
+    server.process.wait(timeout=30)
+    server.stop()
+    return dict(json.loads(server.out.read_text()))
+
+
+def test_automations_are_off_on_the_temporary_server_unless_asked_for(tmp_path, monkeypatch):
+    for name in api_server.QUIET_SERVICES:
+        monkeypatch.delenv(name, raising=False)
+    assert set(_started_env(tmp_path).values()) == {"false"}
+    monkeypatch.setenv("PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED", "true")
+    started = _started_env(tmp_path)
+    assert started["PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED"] == "true"  # the user's word wins
+    assert started["PREFECT_SERVER_SERVICES_ACTIONS_ENABLED"] == "false"
+
+
 @pytest.mark.e2e
 def test_crawl_without_a_configured_server_uses_one_and_leaves_nothing_behind(tmp_path):
     """The real CLI, no PREFECT_API_URL: the crawl runs against the server started before
