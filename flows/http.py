@@ -266,6 +266,23 @@ def _read_environment_once(session: requests.Session) -> None:
         session.verify = bundle
 
 
+_DRAIN_LIMIT = 64 * 1024  # the most of an unread body read to keep its connection
+
+
+def _keep_alive(resp: requests.Response) -> None:
+    """Hand the connection back to the pool when the body left unread is known to be small
+    (a 304, a redirect, an error page). requests closes the connection of a response whose
+    body was not consumed, so every 304 of a re-crawl opened a new one (measured: 58 new
+    connections for 59 conditional requests). A body of unknown or large size still closes
+    it: draining it could cost more than a new connection."""
+    raw = resp.raw
+    left = getattr(raw, "length_remaining", None)
+    if left is None or left > _DRAIN_LIMIT or getattr(raw, "connection", None) is None:
+        return
+    raw.drain_conn()
+    raw.release_conn()
+
+
 class _PoolKeyCachingAdapter(HTTPAdapter):
     """An HTTPAdapter that works out each host's connection-pool settings once.
 
@@ -566,6 +583,7 @@ class Fetcher:
                 wire = resp.raw.tell() if hasattr(resp.raw, "tell") else 0
                 trace.bytes += wire
                 self.stats.add("bytes_downloaded", wire)
+                _keep_alive(resp)
                 resp.close()
 
     def _handle(

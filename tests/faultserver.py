@@ -47,6 +47,7 @@ class Hit:
     query: str
     headers: dict[str, str]
     at: float  # time.monotonic() on arrival
+    client_port: int = 0  # the client's end of the connection: one port, one connection
 
 
 def page(title: str, body: str = "", charset: str = "utf-8", head: str = "") -> bytes:
@@ -111,7 +112,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
-        hit = Hit(parts.path, parts.query, dict(self.headers.items()), time.monotonic())
+        hit = Hit(
+            parts.path, parts.query, dict(self.headers.items()), time.monotonic(),
+            self.client_address[1],
+        )
         srv = self.server
         with srv.lock:
             srv.hits.append(hit)

@@ -381,6 +381,22 @@ def test_conditional_get_reports_not_modified_and_bytes_saved(server: FaultServe
     assert f.stats.not_modified == 2 and f.stats.bytes_saved == 1234 and f.stats.fetched == 1
 
 
+def test_connections_are_kept_alive_across_304s_redirects_and_error_pages(
+    server: FaultServer,
+) -> None:
+    # requests closes a connection whose body was not read: each 304 of a re-crawl used to
+    # open a new one (each a TCP, on https a TLS, handshake)
+    f = fetcher()
+    first = f.fetch(server.url("/cond"))
+    for _ in range(5):
+        assert f.fetch(server.url("/cond"), etag=first.etag).not_modified
+    assert f.fetch(server.url("/redirect/2")).ok
+    assert f.fetch(server.url("/status/404")).status == 404
+    assert f.fetch(server.url("/page/after")).ok
+    ports = {hit.client_port for hit in server.hits if hit.path != "/robots.txt"}
+    assert len(server.hits) >= 10 and len(ports) == 1
+
+
 def test_changed_etag_gets_the_body(server: FaultServer) -> None:
     result = fetcher().fetch(server.url("/cond"), etag='"v0"')
     assert result.ok and not result.not_modified and result.etag == '"v1"'
