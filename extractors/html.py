@@ -35,14 +35,17 @@ from extractors.xpaths import (
 _PARSER = lxml.html.HTMLParser(huge_tree=True, remove_comments=True, remove_pis=True)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
-_WS = re.compile(r"\s+")
 # every byte but the control characters (below 9 and 14-31): deleting them leaves those
 _NOT_CONTROL = bytes(b for b in range(256) if not (b < 9 or 13 < b < 32))
 
 
 def norm(text: str | None) -> str:
-    """Whitespace-normalise: runs of whitespace (including NBSP) become one space, stripped."""
-    return _WS.sub(" ", text).strip() if text else ""
+    """Whitespace-normalise: runs of whitespace (including NBSP) become one space, stripped.
+
+    str.split() knows the same whitespace as the regex `\\s` (str.isspace) and is several
+    times faster; this is the extractors' most called helper.
+    """
+    return " ".join(text.split()) if text else ""
 
 
 def decode(html: bytes | str, url: str) -> str:
@@ -128,6 +131,8 @@ def text_of(el: HtmlElement) -> str:
     Blocks inside are separated by a space; without any (a link, a heading, a span: most
     calls) lxml's own text_content is the same and many times faster.
     """
+    if not len(el):  # most links: their text is all there is (text_content is an XPath call)
+        return norm(el.text)
     if HAS_BLOCK(el):
         return " ".join(lines(el))
     return norm(el.text_content())
@@ -145,7 +150,7 @@ def lines(el: HtmlElement, exclude: frozenset[HtmlElement] | set[HtmlElement] = 
     """
     out: list[str] = []
     buf: list[str] = []
-    skip_depth = 0
+    skipping = False
 
     def flush() -> None:
         line = norm("".join(buf))
@@ -153,28 +158,33 @@ def lines(el: HtmlElement, exclude: frozenset[HtmlElement] | set[HtmlElement] = 
             out.append(line)
         buf.clear()
 
-    for event, node in etree.iterwalk(el, events=("start", "end")):
-        tag = node.tag if isinstance(node.tag, str) else ""
+    walk = etree.iterwalk(el, events=("start", "end"))
+    for event, node in walk:
+        tag = node.tag
+        if not isinstance(tag, str):
+            tag = ""  # a comment or processing instruction
         if event == "start":
-            if skip_depth or tag in SKIP_TAGS or not tag or node in exclude:
-                if not skip_depth and tag in BLOCK_TAGS:
+            if tag in SKIP_TAGS or not tag or node in exclude:
+                if tag in BLOCK_TAGS and buf:
                     flush()
-                skip_depth += 1
+                skipping = True
+                walk.skip_subtree()  # not even walked: the next event is this node's "end"
                 continue
-            if tag in BLOCK_TAGS or tag in LINE_BREAK_TAGS:
+            if buf and (tag in BLOCK_TAGS or tag in LINE_BREAK_TAGS):
                 flush()
             if node.text:
                 buf.append(node.text)
         else:
-            if skip_depth:
-                skip_depth -= 1
-                if skip_depth == 0 and node is not el and node.tail:
-                    if tag in BLOCK_TAGS:
+            if skipping:
+                skipping = False
+                if node is not el and node.tail:
+                    if tag in BLOCK_TAGS and buf:
                         flush()
                     buf.append(node.tail)
                 continue
             if tag in BLOCK_TAGS or tag in LINE_BREAK_TAGS:
-                flush()
+                if buf:
+                    flush()
             elif tag in ("td", "th"):
                 buf.append(" ")
             if node is not el and node.tail:

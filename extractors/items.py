@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+import lxml.etree as etree
 from lxml.html import HtmlElement
 
 from extractors.dates import DateSpan, find_date_matches, is_date_like
@@ -20,18 +21,20 @@ from extractors.structured import machine_date
 from extractors.xpaths import (
     BLOCK_TAGS,
     DATE_CLASS_RE,
-    DATE_CLASSED,
     HEADING_TAGS,
     LOCATION_CLASS_RE,
     ORGANISER_CLASS_RE,
     READ_MORE,
     SUMMARY_CLASS_RE,
-    SUMMARY_CLASSED,
     TITLE_CLASS_RE,
     TITLE_CLASSED,
 )
 
 _DIGIT = re.compile(r"\d")
+# the case-sensitive class words of xpaths.DATE_CLASSED and SUMMARY_CLASSED (see `_classed`)
+_DATE_CUT = re.compile("date|Date|time|when|datum|data|published|posted|day|calendar")
+_SUMMARY_CUT = re.compile("summary|teaser|excerpt|intro|lead|abstract|desc")
+_Named = tuple[HtmlElement, str]  # an element with a class or an itemprop, and its class
 _READ_MORE_LONGEST_FIRST = tuple(" " + p for p in sorted(READ_MORE, key=len, reverse=True))
 _TRIM = " .…»›>→|:-–"
 MOSTLY_DATE = 0.4  # share of a line a date must cover for the line to be "the date line"
@@ -111,7 +114,8 @@ def read_block(block: Block, base: str, columns: list[str | None] | None,
     if not title:
         return None
     url = absolute_url(link.get("href") if link is not None else None, base)
-    date, date_els = _date(block, title_el, cells.get("date"), selectors, texts)
+    named = _named(block.parts)
+    date, date_els = _date(block, title_el, cells.get("date"), selectors, texts, named)
     skip = {title_el, *date_els, *_furniture(block.parts, texts)}
     skip.update(cells.values())
     text_lines = [ln for part in block.parts for ln in lines(part, exclude=skip)]
@@ -124,14 +128,17 @@ def read_block(block: Block, base: str, columns: list[str | None] | None,
     rest = [ln for ln in unused if not _noise(ln, title)]
     if date is None and block.before:
         date = date_header(block)
-    organiser = found.fields.get("organiser") or _field(block, cells, "organiser", selectors)
-    location = found.fields.get("location") or _field(block, cells, "location", selectors)
+    organiser = found.fields.get("organiser") or _field(block, cells, "organiser", selectors,
+                                                        named)
+    location = found.fields.get("location") or _field(block, cells, "location", selectors,
+                                                      named)
     signal = bool(organiser or location or (date and date.end))
     inside_title = set(title_el.iter("a")) if title_el is not None else set()
     link_chars = sum(len(texts[a]) for part in block.parts for a in part.iter("a")
                      if a not in skip and a is not link and a not in inside_title)
-    return Item(title, url, date, _summary(block, rest, skip, selectors), organiser, location,
-                signal, link is not None, link_chars)
+    summary = _summary(block, rest, skip, selectors, named)
+    return Item(title, url, date, summary, organiser, location, signal, link is not None,
+                link_chars)
 
 
 def first_of(*elements: HtmlElement | None) -> HtmlElement | None:
@@ -261,7 +268,7 @@ def _link_title(link: HtmlElement, texts: _Texts) -> str:
 
 
 def _date(block: Block, title_el: HtmlElement | None, cell: HtmlElement | None,
-          selectors: Mapping[str, str] | None, texts: _Texts
+          selectors: Mapping[str, str] | None, texts: _Texts, named: list[_Named]
           ) -> tuple[DateSpan | None, list[HtmlElement]]:
     """The block's date: selector, <time>, a date-classed element, the block's title attribute.
 
@@ -270,7 +277,7 @@ def _date(block: Block, title_el: HtmlElement | None, cell: HtmlElement | None,
     """
     found: list[tuple[DateSpan, HtmlElement]] = []
     chosen = first_of(_select(block.parts, selectors, "date"), cell)
-    for el in [chosen] if chosen is not None else _date_elements(block.parts, title_el):
+    for el in [chosen] if chosen is not None else _date_elements(block.parts, named, title_el):
         text = texts[el]
         span = machine_date(el.get("datetime") or el.get("content")) or (
             date_range(text) if text and len(text) <= 100 else None)
@@ -291,17 +298,35 @@ def _date(block: Block, title_el: HtmlElement | None, cell: HtmlElement | None,
     return best, [el for _, el in found if el is not block.parts[0]]
 
 
-def _date_elements(parts: tuple[HtmlElement, ...], title_el: HtmlElement | None
-                   ) -> Iterator[HtmlElement]:
+def _date_elements(parts: tuple[HtmlElement, ...], named: list[_Named],
+                   title_el: HtmlElement | None) -> Iterator[HtmlElement]:
     for part in parts:
         yield from part.iter("time")
-    for part in parts:
-        for el in DATE_CLASSED(part):
-            if el is title_el or el.tag == "time":
-                continue
-            attrs = f"{el.get('class') or ''} {el.get('itemprop') or ''}"
-            if DATE_CLASS_RE.search(attrs) and not TITLE_CLASS_RE.search(attrs):
-                yield el
+    for el in _classed(named, _DATE_CUT, itemprop=True):
+        if el is title_el or el.tag == "time":
+            continue
+        attrs = f"{el.get('class') or ''} {el.get('itemprop') or ''}"
+        if DATE_CLASS_RE.search(attrs) and not TITLE_CLASS_RE.search(attrs):
+            yield el
+
+
+def _named(parts: tuple[HtmlElement, ...]) -> list[_Named]:
+    """The block's elements with a class or an itemprop, and their class, in document order:
+    the date, teaser and field checks all search these, so the block is walked once."""
+    return [(el, el.get("class") or "") for part in parts for el in part.iter(etree.Element)
+            if el.get("class") is not None or el.get("itemprop") is not None]
+
+
+def _classed(named: list[_Named], cut: re.Pattern[str], itemprop: bool = False
+             ) -> Iterator[HtmlElement]:
+    """Elements whose class `cut` finds (or with an itemprop, if asked), in document order.
+
+    The cuts of xpaths.DATE_CLASSED and SUMMARY_CLASSED, in Python: on a list item's handful
+    of elements an XPath call costs several times more.
+    """
+    for el, names in named:
+        if (names and cut.search(names)) or (itemprop and el.get("itemprop") is not None):
+            yield el
 
 
 def _furniture(parts: tuple[HtmlElement, ...], texts: _Texts) -> set[HtmlElement]:
@@ -314,11 +339,10 @@ def _furniture(parts: tuple[HtmlElement, ...], texts: _Texts) -> set[HtmlElement
     return out
 
 
-def _summary_el(block: Block, skip: set[HtmlElement]) -> HtmlElement | None:
-    for part in block.parts:
-        for el in SUMMARY_CLASSED(part):
-            if SUMMARY_CLASS_RE.search(el.get("class") or "") and not (skip & set(el.iter())):
-                return el
+def _summary_el(named: list[_Named], skip: set[HtmlElement]) -> HtmlElement | None:
+    for el in _classed(named, _SUMMARY_CUT):
+        if SUMMARY_CLASS_RE.search(el.get("class") or "") and skip.isdisjoint(el.iter()):
+            return el
     return None
 
 
@@ -327,22 +351,21 @@ def _noise(line: str, title: str) -> bool:
 
 
 def _field(block: Block, cells: dict[str, HtmlElement], name: str,
-           selectors: Mapping[str, str] | None) -> str | None:
+           selectors: Mapping[str, str] | None, named: list[_Named]) -> str | None:
     el = first_of(_select(block.parts, selectors, name), cells.get(name))
     if el is None:
         pattern = LOCATION_CLASS_RE if name == "location" else ORGANISER_CLASS_RE
-        el = next((e for p in block.parts for e in p.iter()
-                   if isinstance(e.tag, str) and pattern.search(e.get("class") or "")), None)
+        el = next(_classed(named, pattern), None)
     text = text_of(el) if el is not None else ""
     return text if text and len(text) <= MAX_FIELD else None
 
 
 def _summary(block: Block, rest: list[str], skip: set[HtmlElement],
-             selectors: Mapping[str, str] | None) -> str | None:
+             selectors: Mapping[str, str] | None, named: list[_Named]) -> str | None:
     """The teaser: a summary-classed element ("entry-summary", "teaser") if the block has one
     apart from its title, else the block's lines left after title, dates, labels, Read more.
     """
-    chosen = first_of(_select(block.parts, selectors, "summary"), _summary_el(block, skip))
+    chosen = first_of(_select(block.parts, selectors, "summary"), _summary_el(named, skip))
     text = norm(" ".join(lines(chosen, exclude=skip))) if chosen is not None else norm(
         " ".join(rest))
     low = text.lower()

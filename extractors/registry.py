@@ -42,10 +42,13 @@ class Page:
 
     def furniture(self, el: HtmlElement) -> bool:
         """Whether `el` is page furniture (navigation, sidebar, footer...); see html.py."""
-        from extractors.html import furniture_test
+        # called for most elements of a list page: the test is fetched without `memo`'s
+        # lambda and import on every call
+        test: Callable[[HtmlElement], bool] | None = self._memo.get("furniture")
+        if test is None:
+            from extractors.html import furniture_test
 
-        test: Callable[[HtmlElement], bool] = self.memo("furniture",
-                                                        lambda p: furniture_test(p.tree))
+            test = self._memo["furniture"] = furniture_test(self.tree)
         return test(el)
 
 
