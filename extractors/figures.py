@@ -97,7 +97,7 @@ _PHONE = re.compile(
     r"[ \u00a0]?:?[ \u00a0]?[+\d(][\d \u00a0().\-]{5,20}"
 )
 # Every label of `_PHONE`, or the start of one ("telefonas", "mobile").
-_PHONE_LABELS = ("tel", "phone", "fax", "faksas", "mob", "gsm")
+_PHONE_LABELS = (b"tel", b"phone", b"fax", b"faksas", b"mob", b"gsm")
 
 _STOPWORD_TEXT = """
 a an the of in on at to from by for with and or but nor is are was were be been being has
@@ -117,10 +117,15 @@ _MAX_WORDS = 3
 def _may_hold_phone(text: str) -> bool:
     """False only when `_PHONE` cannot match: no "+" and no label, however cased.
 
-    "ſ" matches "s" when ignoring case, and lower() keeps it: a text with one is searched.
+    The labels are looked for among the text's ASCII characters alone (lower-casing the whole
+    text costs more than the rest of this test): dropping the others can join a label, never
+    break one. Two other letters match a label's ignoring case, "ſ" (s) and the Kelvin sign
+    (k): a text with one is searched; "ı" and "İ" (i) only ever follow "mob".
     """
-    low = text.lower()
-    return "+" in text or "ſ" in text or any(label in low for label in _PHONE_LABELS)
+    if "+" in text or "ſ" in text or "\u212a" in text:
+        return True
+    low = text.encode("ascii", "ignore").lower()
+    return any(label in low for label in _PHONE_LABELS)
 
 
 def _scale_of(mag: str | None) -> int:

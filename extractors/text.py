@@ -9,7 +9,7 @@ the plain text the extractors see has one block (paragraph, list item, cell) per
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left
 from collections.abc import Iterable
 from typing import Any
 
@@ -46,17 +46,22 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     return word in ABBREVIATIONS
 
 
+def _ends_sentence(text: str, end: re.Match[str]) -> bool:
+    """Whether a candidate end (an `_END` match) ends its sentence: an upper-case letter or an
+    opening quote follows, and the punctuation is not the full stop of an abbreviation."""
+    nxt = text[end.end()]
+    if not (nxt.isupper() or nxt in _OPENING_QUOTES):
+        return False
+    return text[end.start()] != "." or not _is_abbreviation(text, end.start())
+
+
 def _line_sentences(text: str, start: int, stop: int) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     begin = start
     for end in _END.finditer(text, start, stop):
-        nxt = text[end.end()]
-        if not (nxt.isupper() or nxt in _OPENING_QUOTES):
-            continue
-        if text[end.start()] == "." and _is_abbreviation(text, end.start()):
-            continue
-        spans.append((begin, end.start() + 1))
-        begin = end.end()
+        if _ends_sentence(text, end):
+            spans.append((begin, end.start() + 1))
+            begin = end.end()
     spans.append((begin, stop))
     return spans
 
@@ -87,18 +92,20 @@ def split_sentences(text: str) -> list[str]:
 class SentenceIndex:
     """Finds the sentence holding an offset, for many lookups on one text.
 
-    A line is split into sentences when an offset in it is first asked for: figures sit in a
-    few lines of a long text, and the rest is never read.
+    Only the candidate ends nearest an offset asked for are judged, each once: figures sit in
+    a few sentences of a long text, and judging an end (the abbreviation test) is the cost.
+    The answer is the one `sentence_spans` gives.
     """
 
-    __slots__ = ("_lines", "_sentences", "_text")
+    __slots__ = ("_judged", "_lines", "_sentences", "_text")
 
     def __init__(self, text: str) -> None:
         self._text = text
-        # line start -> the line's sentence spans and their starts (for bisecting)
-        self._lines: dict[int, tuple[list[tuple[int, int]], list[int]]] = {}
+        # line start -> (line end, the line's candidate ends, their starts)
+        self._lines: dict[int, tuple[int, list[re.Match[str]], list[int]]] = {}
+        self._judged: dict[int, bool] = {}  # candidate end's start -> whether it ends a sentence
         # Many figures share a sentence; normalising it once keeps a long one linear.
-        self._sentences: dict[int, str] = {}
+        self._sentences: dict[int, str] = {}  # sentence start -> the sentence
 
     def sentence_at(self, offset: int) -> str:
         """The whitespace-normalised sentence containing `offset` ("" when none does)."""
@@ -107,22 +114,33 @@ class SentenceIndex:
             return ""
         line = text.rfind("\n", 0, offset) + 1
         if line not in self._lines:
-            self._lines[line] = self._split_line(line)
-        spans, starts = self._lines[line]
-        i = bisect_right(starts, offset) - 1
-        if i < 0 or offset >= spans[i][1]:
-            return ""  # between two sentences, on a newline or on a blank line
-        a, b = spans[i]
-        if a not in self._sentences:
-            self._sentences[a] = normalise_ws(text[a:b])
-        return self._sentences[a]
+            self._lines[line] = self._candidates(line)
+        stop, ends, starts = self._lines[line]
+        if offset == stop:
+            return ""  # the newline itself
+        i = bisect_left(starts, offset)
+        begin = line
+        for end in reversed(ends[:i]):
+            if self._ends(end):
+                if offset >= end.end():
+                    begin = end.end()
+                    break
+                return ""  # in the space after a sentence
+        if begin not in self._sentences:
+            stop = next((end.start() + 1 for end in ends[i:] if self._ends(end)), stop)
+            self._sentences[begin] = normalise_ws(text[begin:stop])
+        return self._sentences[begin]
 
-    def _split_line(self, line: int) -> tuple[list[tuple[int, int]], list[int]]:
-        text = self._text
-        newline = text.find("\n", line)
-        stop = len(text) if newline < 0 else newline
-        spans = _line_sentences(text, line, stop) if text[line:stop].strip() else []
-        return spans, [a for a, _ in spans]
+    def _candidates(self, line: int) -> tuple[int, list[re.Match[str]], list[int]]:
+        newline = self._text.find("\n", line)
+        stop = len(self._text) if newline < 0 else newline
+        ends = list(_END.finditer(self._text, line, stop))
+        return stop, ends, [end.start() for end in ends]
+
+    def _ends(self, end: re.Match[str]) -> bool:
+        if end.start() not in self._judged:
+            self._judged[end.start()] = _ends_sentence(self._text, end)
+        return self._judged[end.start()]
 
 
 DIGIT_RUN = re.compile(r"\d+")
