@@ -314,6 +314,10 @@ def _year_range_atom(m: re.Match[str]) -> _Atom:
 _MEN = re.compile("[mM][ėĖ][nN]")  # what "mėn" matches ignoring case
 _MONTH_START = re.compile(_month("mn"), re.IGNORECASE)
 _MONTH_FIRST = frozenset({"mdy", "my", "m_men"})
+# What a kind cannot match without: it is not tried at every anchor of a text that lacks it
+# (most date lines have one form; "28-06-2024" has no month name, "June 28, 2024" no dash).
+_NEEDS_MONTH = frozenset({"dmy", "mdy", "my", "ymd", "ydm", "m_men"})
+_NEEDS = {"iso": "-", "ymd_num": "./", "dmy_num": "./-", "years": _DASH[1:-1]}  # one of these
 # where every atom starts: a day or year (a digit), else a month name
 _ATOM_START = re.compile(rf"\d|{_month('mn')}", re.IGNORECASE)
 # The farthest a month name can start before the digit or "mėn" that follows it: two names
@@ -323,9 +327,13 @@ MONTH_REACH = 2 * (max(map(len, MONTHS)) + 1) + 16
 
 def _raw_atoms(text: str) -> list[_Atom]:
     digits = digit_run_starts(text)
-    months = _month_starts(text, sorted(digits + [m.start() for m in _MEN.finditer(text)]))
+    has_month = _MONTH_START.search(text) is not None
+    months = _month_starts(text, sorted(digits + [m.start() for m in _MEN.finditer(text)])
+                           ) if has_month else []
     found: list[_Atom] = []
     for kind, pattern in _PATTERNS.items():
+        if (kind in _NEEDS_MONTH and not has_month) or not _has_any(text, _NEEDS.get(kind)):
+            continue
         for m in matches_at(pattern, text, months if kind in _MONTH_FIRST else digits):
             if kind == "years":
                 atom = _year_range_atom(m)
@@ -341,6 +349,10 @@ def _raw_atoms(text: str) -> list[_Atom]:
         if not chosen or atom.start >= chosen[-1].end:
             chosen.append(atom)
     return chosen
+
+
+def _has_any(text: str, chars: str | None) -> bool:
+    return chars is None or any(c in text for c in chars)
 
 
 def _month_starts(text: str, anchors: list[int]) -> list[int]:
