@@ -173,28 +173,41 @@ def _title(parts: tuple[HtmlElement, ...], cell: HtmlElement | None,
            ) -> tuple[HtmlElement | None, str, HtmlElement | None]:
     """(title element, title text, link): a heading, a title-classed element, else a link."""
     links = [a for p in parts for a in p.iter("a") if a.get("href")]
-    textual = [a for a in links if not is_read_more(texts[a]) and not mostly_date(texts[a])
-               and _standalone(a, texts)]
     chosen = first_of(_select(parts, selectors, "title"), cell, _heading_in(parts, texts))
-    if chosen is not None and _late_unlinked(chosen, parts, textual):
-        chosen = None  # a heading below the item's own link is a box inside it ("Don't miss")
+    textual = None  # the title-like links: read only for an unlinked heading or no heading
+    if chosen is not None and _unlinked(chosen):
+        textual = _textual(links, texts)
+        if _late(chosen, parts, textual):
+            chosen = None  # a heading below the item's own link is a box inside it ("Don't miss")
     if chosen is not None:
         link = first_of(_select(parts, selectors, "link"),
                         _link_of(chosen, parts, links, texts))
         text = _link_title(chosen, texts) if chosen.tag == "a" else texts[chosen]
         return chosen, text, link
+    textual = _textual(links, texts) if textual is None else textual
     if not textual:
         return None, "", None
     best = _title_link(textual, texts)
     return best, _link_title(best, texts), first_of(_select(parts, selectors, "link"), best)
 
 
-def _late_unlinked(heading: HtmlElement, parts: tuple[HtmlElement, ...],
-                   textual: list[HtmlElement]) -> bool:
-    """A heading without a link of its own that comes after a title-like link."""
-    if not textual or heading.tag == "a" or next(heading.iter("a"), None) is not None:
+def _textual(links: list[HtmlElement], texts: _Texts) -> list[HtmlElement]:
+    """Links that may be the title: not Read more, not a date, not a few words in a paragraph."""
+    return [a for a in links if not is_read_more(texts[a]) and not mostly_date(texts[a])
+            and _standalone(a, texts)]
+
+
+def _unlinked(heading: HtmlElement) -> bool:
+    """A title element that is no link, holds none and sits in none."""
+    if heading.tag == "a" or next(heading.iter("a"), None) is not None:
         return False
-    if any(a.tag == "a" for a in heading.iterancestors()):
+    return not any(a.tag == "a" for a in heading.iterancestors())
+
+
+def _late(heading: HtmlElement, parts: tuple[HtmlElement, ...],
+          textual: list[HtmlElement]) -> bool:
+    """An (unlinked) heading that comes after a title-like link."""
+    if not textual:
         return False
     order = {el: i for i, el in enumerate(el for part in parts for el in part.iter())}
     return order.get(textual[0], 0) < order.get(heading, 0)
