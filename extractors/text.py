@@ -115,10 +115,10 @@ class SentenceIndex:
         line = text.rfind("\n", 0, offset) + 1
         if line not in self._lines:
             self._lines[line] = self._candidates(line)
-        stop, ends, starts = self._lines[line]
-        if offset == stop:
+        line_stop, ends, starts = self._lines[line]
+        if offset == line_stop:
             return ""  # the newline itself
-        i = bisect_left(starts, offset)
+        i = bisect_left(starts, offset)  # ends[:i] start before the offset
         begin = line
         for end in reversed(ends[:i]):
             if self._ends(end):
@@ -127,7 +127,7 @@ class SentenceIndex:
                     break
                 return ""  # in the space after a sentence
         if begin not in self._sentences:
-            stop = next((end.start() + 1 for end in ends[i:] if self._ends(end)), stop)
+            stop = next((end.start() + 1 for end in ends[i:] if self._ends(end)), line_stop)
             self._sentences[begin] = normalise_ws(text[begin:stop])
         return self._sentences[begin]
 
