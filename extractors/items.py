@@ -20,20 +20,19 @@ from extractors.records import Event, NewsItem
 from extractors.structured import machine_date
 from extractors.xpaths import (
     BLOCK_TAGS,
+    DATE_CLASS_CUT,
     DATE_CLASS_RE,
     HEADING_TAGS,
     LOCATION_CLASS_RE,
     ORGANISER_CLASS_RE,
     READ_MORE,
+    SUMMARY_CLASS_CUT,
     SUMMARY_CLASS_RE,
     TITLE_CLASS_RE,
     TITLE_CLASSED,
 )
 
 _DIGIT = re.compile(r"\d")
-# the case-sensitive class words of xpaths.DATE_CLASSED and SUMMARY_CLASSED (see `_classed`)
-_DATE_CUT = re.compile("date|Date|time|when|datum|data|published|posted|day|calendar")
-_SUMMARY_CUT = re.compile("summary|teaser|excerpt|intro|lead|abstract|desc")
 _Named = tuple[HtmlElement, str]  # an element with a class or an itemprop, and its class
 _READ_MORE_LONGEST_FIRST = tuple(" " + p for p in sorted(READ_MORE, key=len, reverse=True))
 _TRIM = " .…»›>→|:-–"
@@ -315,7 +314,7 @@ def _date_elements(parts: tuple[HtmlElement, ...], named: list[_Named],
                    title_el: HtmlElement | None) -> Iterator[HtmlElement]:
     for part in parts:
         yield from part.iter("time")
-    for el in _classed(named, _DATE_CUT, itemprop=True):
+    for el in _classed(named, DATE_CLASS_CUT, itemprop=True):
         if el is title_el or el.tag == "time":
             continue
         attrs = f"{el.get('class') or ''} {el.get('itemprop') or ''}"
@@ -334,8 +333,8 @@ def _classed(named: list[_Named], cut: re.Pattern[str], itemprop: bool = False
              ) -> Iterator[HtmlElement]:
     """Elements whose class `cut` finds (or with an itemprop, if asked), in document order.
 
-    The cuts of xpaths.DATE_CLASSED and SUMMARY_CLASSED, in Python: on a list item's handful
-    of elements an XPath call costs several times more.
+    In Python, not XPath: on a list item's handful of elements an XPath call costs several
+    times more.
     """
     for el, names in named:
         if (names and cut.search(names)) or (itemprop and el.get("itemprop") is not None):
@@ -353,7 +352,7 @@ def _furniture(parts: tuple[HtmlElement, ...], texts: _Texts) -> set[HtmlElement
 
 
 def _summary_el(named: list[_Named], skip: set[HtmlElement]) -> HtmlElement | None:
-    for el in _classed(named, _SUMMARY_CUT):
+    for el in _classed(named, SUMMARY_CLASS_CUT):
         if SUMMARY_CLASS_RE.search(el.get("class") or "") and skip.isdisjoint(el.iter()):
             return el
     return None

@@ -191,13 +191,11 @@ HAS_BLOCK = etree.XPath(
     + "|', concat('|', local-name(), '|'))])")
 TITLE_CLASSED = etree.XPath(
     f"descendant-or-self::*[{_class_contains('title', 'Title', 'headline', 'heading')}]")
-DATE_CLASSED = etree.XPath(
-    "descendant-or-self::*[@itemprop or " + _class_contains(
-        "date", "Date", "time", "when", "datum", "data", "published", "posted", "day",
-        "calendar") + "]")
-SUMMARY_CLASSED = etree.XPath(
-    "descendant-or-self::*[" + _class_contains(
-        "summary", "teaser", "excerpt", "intro", "lead", "abstract", "desc") + "]")
+# Case-sensitive words in the class of a list item's date and teaser candidates; items.py
+# tests them in Python over the item's classed elements (an XPath call per item cost more).
+DATE_CLASS_CUT = re.compile(
+    "date|Date|time|when|datum|data|published|posted|day|calendar")
+SUMMARY_CLASS_CUT = re.compile("summary|teaser|excerpt|intro|lead|abstract|desc")
 EVENT_CLASSED = etree.XPath(f"descendant-or-self::*[{_class_contains('event', 'Event')}]")
 # Candidates for the furniture lines removed from trafilatura's text (furniture.py): <nav>,
 # <footer>, these roles, and class or id names holding one of these words (case-sensitive,
