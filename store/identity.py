@@ -18,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from extractors.html import norm
 from extractors.records import PageExtraction
 from extractors.urls import normalise_url
 
@@ -60,9 +61,7 @@ class Sighting:
 def norm_text(s: str | None) -> str | None:
     if s is None:
         return None
-    # split() and `\s` agree on what whitespace is (checked over every code point); split is
-    # the cheaper of the two, and keys are computed for every record of every page
-    return " ".join(unicodedata.normalize("NFC", s).split()) or None
+    return norm(unicodedata.normalize("NFC", s)) or None
 
 
 def canonical_url(url: str | None) -> str | None:
