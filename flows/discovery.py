@@ -205,16 +205,20 @@ def _is_next(a: Any) -> bool:
     return "next" in _tokens(a) or (parent is not None and "next" in _tokens(parent))
 
 
+def _numbered(a: Any) -> bool:
+    """Whether the link's text is a page number ("2", "17")."""
+    text = _text(a)
+    return text.isdigit() and len(text) <= 4
+
+
 def _may_paginate(a: Any) -> bool:
     """Whether `a` can be a pager link, before its URL is resolved: a "next" link or a page
     number (resolving every menu and item link was most of a listing's link scan)."""
-    text = _text(a)
-    return (text.isdigit() and len(text) <= 4) or _is_next(a)
+    return _numbered(a) or _is_next(a)
 
 
 def _page_number(a: Any, href: str) -> bool:
-    text = _text(a)
-    return text.isdigit() and len(text) <= 4 and (_in_pager(a) or bool(_PAGE_PARAM.search(href)))
+    return _numbered(a) and (_in_pager(a) or bool(_PAGE_PARAM.search(href)))
 
 
 def _candidate(href: str | None, base: str, page: str, hosts: Collection[str]) -> str | None:
