@@ -212,7 +212,9 @@ def furniture_test(root: HtmlElement) -> Callable[[HtmlElement], bool]:
 
     An item's own <header>/<footer> inside an <article> is content (its title, its byline).
     """
-    limit = FURNITURE_MAX_SHARE * max(1, len(root.text_content()))
+    # the size limit reads the whole page's text: only an element boilerplate by class name
+    # alone needs it, and most pages ask about none (an article's headline ancestors)
+    limit: list[float] = []
 
     def test(el: HtmlElement) -> bool:
         if el.tag in ("html", "body", "main", "article") or not is_boilerplate(el):
@@ -222,7 +224,9 @@ def furniture_test(root: HtmlElement) -> Callable[[HtmlElement], bool]:
             return False
         if el.tag in ("nav", "aside", "footer", "menu") or el.get("role"):
             return True  # the markup says so; only class names need the size check
-        return len(el.text_content()) <= limit
+        if not limit:
+            limit.append(FURNITURE_MAX_SHARE * max(1, len(root.text_content())))
+        return len(el.text_content()) <= limit[0]
 
     return test
 
