@@ -154,9 +154,38 @@ def digit_run_starts(text: str) -> list[int]:
     global _last_runs
     last, starts = _last_runs
     if text is not last:
-        starts = [m.start() for m in DIGIT_RUN.finditer(text)]
+        starts = _ascii_run_starts(text) if _no_other_digits(text) else [
+            m.start() for m in DIGIT_RUN.finditer(text)]
         _last_runs = (text, starts)
     return list(starts)  # a copy: a caller may change its list
+
+
+def _no_other_digits(text: str) -> bool:
+    """Whether every decimal digit (`\\d`) in `text` is one of 0-9.
+
+    Only the non-ASCII characters can be other digits; their UTF-8 bytes, the ASCII bytes
+    deleted, are few and quick to search.
+    """
+    if text.isascii():
+        return True
+    others = text.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES)
+    return DIGIT_RUN.search(others.decode("utf-8", "surrogatepass")) is None
+
+
+_ASCII_BYTES = bytes(range(128))
+
+
+def _ascii_run_starts(text: str) -> list[int]:
+    """Where runs of 0-9 begin, found by str.find per digit: the regex engine tests every
+    character of a long text (~30 ns each), find skips to the few digits there are."""
+    found: list[int] = []
+    for digit in "0123456789":
+        at = text.find(digit)
+        while at >= 0:
+            found.append(at)
+            at = text.find(digit, at + 1)
+    found.sort()
+    return [at for i, at in enumerate(found) if i == 0 or found[i - 1] != at - 1]
 
 
 def matches_at(pattern: re.Pattern[str], text: str, starts: Iterable[int]) -> list[re.Match[str]]:
