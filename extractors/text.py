@@ -13,7 +13,6 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from typing import Any
 
-_WS = re.compile(r"\s+")
 
 # design.md's list, plus the two other magnitude abbreviations of the money rule (`tūkst.`,
 # `mlrd.`) which, like `mln.`, sit inside a figure and are never a sentence end.
@@ -32,8 +31,12 @@ _WORD_BEFORE_DOT = re.compile(r"(?:[^\W\d_]+\.)*[^\W\d_]+$")
 
 
 def normalise_ws(text: str) -> str:
-    """Runs of whitespace become one space; the ends are stripped."""
-    return _WS.sub(" ", text).strip()
+    """Runs of whitespace become one space; the ends are stripped.
+
+    str.split() knows the same whitespace as the regex `\\s` (str.isspace) and costs a
+    fraction of a regex substitution on the short sentences and figures this is called for.
+    """
+    return " ".join(text.split())
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
