@@ -3,6 +3,10 @@ No Prefect and no SQL here; the flow decides what goes in a batch and writes the
 
 A 304 or an unchanged body skips extraction; the links the store remembers for such a page are
 followed again, so detail pages behind an unchanged listing are still checked.
+
+A batch can also walk a listing's pager (`Walk`): each page of a list names only the next few,
+so a crawl that waited for a whole batch to come back before following them advanced a few
+list pages per batch, and its batches of detail pages ran short of work.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 from extractors import __version__ as EXTRACTOR_VERSION
@@ -70,6 +74,18 @@ def follow_links(source: Source, frontier: Frontier, batch: SourceBatch) -> None
             frontier.add(url, "listing" if role == "next" else "detail")
 
 
+@dataclass(frozen=True)
+class Walk:
+    """Leave to a batch of listing pages: also fetch the list pages their pagers name, round
+    after round, at most `budget` of them, none of `known` (pages the run already has), with
+    `states` (the store's validators and links of the source's list pages) for conditional
+    requests."""
+
+    budget: int
+    known: frozenset[str] = frozenset()
+    states: Mapping[str, PageState] = field(default_factory=dict)
+
+
 def crawl_batch(
     source: Source,
     fetcher: Fetcher,
@@ -78,11 +94,50 @@ def crawl_batch(
     *,
     workers: int = 2,
     on_page: ProgressHook | None = None,
+    walk: Walk | None = None,
 ) -> SourceBatch:
     """Fetch and extract a batch of one source's pages; the fetcher's host gate keeps the
     requests polite, the threads only overlap waiting on the network. Extraction goes to the
     run's process pool when one is open (`extract_pool`), so fetching never waits for it."""
+    pages = _crawl_pages(source, fetcher, work, states, workers, on_page)
+    if walk is not None and walk.budget > 0:
+        states = {**walk.states, **states}
+        pages += _walk_pagers(
+            pages, walk, lambda w: _crawl_pages(source, fetcher, w, states, workers, on_page)
+        )
+    return SourceBatch(source_info(source), tuple(pages), counts=_counts(pages, states))
 
+
+def _walk_pagers(
+    pages: list[PageRecord], walk: Walk, crawl: Callable[[list[Work]], list[PageRecord]]
+) -> list[PageRecord]:
+    """The list pages reached by following the pagers of `pages`, breadth first."""
+    seen = set(walk.known).union(p.url for p in pages)
+    budget, last, walked = walk.budget, pages, []
+    while budget > 0:
+        nxt: list[Work] = []
+        for page in last:
+            for link in page.links:
+                role, _, url = link.partition(" ")
+                if role == "next" and url not in seen and len(nxt) < budget:
+                    seen.add(url)
+                    nxt.append((url, "listing"))
+        if not nxt:
+            break
+        budget -= len(nxt)
+        last = crawl(nxt)
+        walked += last
+    return walked
+
+
+def _crawl_pages(
+    source: Source,
+    fetcher: Fetcher,
+    work: Sequence[Work],
+    states: Mapping[str, PageState],
+    workers: int,
+    on_page: ProgressHook | None,
+) -> list[PageRecord]:
     def fetch_one(item: Work) -> tuple[PageRecord, Future[Extracted] | None]:
         url, role = item
         record, job = fetch_page(source, fetcher, url, role, states.get(url))
@@ -101,12 +156,10 @@ def crawl_batch(
         return record
 
     if workers <= 1 or len(work) <= 1:
-        pages = [settle(*fetch_one(item)) for item in work]
-    else:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="crawl") as pool:
-            fetched = list(pool.map(fetch_one, work))
-        pages = [settle(record, future) for record, future in fetched]
-    return SourceBatch(source_info(source), tuple(pages), counts=_counts(pages, states))
+        return [settle(*fetch_one(item)) for item in work]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="crawl") as pool:
+        fetched = list(pool.map(fetch_one, work))
+    return [settle(record, future) for record, future in fetched]
 
 
 Extracted = tuple[PageExtraction, tuple[str, ...], bytes | None, PageKeys]

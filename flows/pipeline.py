@@ -20,7 +20,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.api_server import LocalApiServer
 from flows.config import Source, load_sources, select_sources
-from flows.crawl import crawl_batch
+from flows.crawl import Walk, crawl_batch
 from flows.http import Fetcher, FetchPolicy
 from flows.progress import CrawlWatcher, page_hook, watch_plans
 from flows.runner import RunResult, run_crawl_once
@@ -56,12 +56,13 @@ class Unwalked(Generic[T]):
 @task(name="crawl-batch", cache_policy=NO_CACHE, persist_result=False)
 def crawl_batch_task(
     source: Source,
-    pages: Unwalked[tuple[list[tuple[str, str]], dict[str, PageState]]],
+    pages: Unwalked[tuple[list[tuple[str, str]], dict[str, PageState], Walk | None]],
     policy: FetchPolicy,
 ) -> SourceBatch:
     """Fetch and extract one batch of a source's pages (many pages per task: Prefect's
-    per-task cost and event volume stay small). `pages`: the work and its page states."""
-    work, states = pages.value
+    per-task cost and event volume stay small). `pages`: the work, its page states, and
+    leave to walk the pagers of its list pages (`flows.crawl.Walk`)."""
+    work, states, walk = pages.value
     batch = crawl_batch(
         source,
         shared_fetcher(policy),
@@ -69,6 +70,7 @@ def crawl_batch_task(
         states,
         workers=policy.per_host_concurrency,
         on_page=page_hook(),  # live per-page progress when a view watches this run
+        walk=walk,
     )
     failed = sum(1 for p in batch.pages if p.outcome == FAILED)
     get_run_logger().info("%s: %d pages, %d failed", source.name, len(batch.pages), failed)
@@ -82,9 +84,13 @@ class PrefectExecutor:
         self.policy = policy
 
     def submit(
-        self, source: Source, work: list[tuple[str, str]], states: dict[str, PageState]
+        self,
+        source: Source,
+        work: list[tuple[str, str]],
+        states: dict[str, PageState],
+        walk: Walk | None = None,
     ) -> PrefectFuture[SourceBatch]:
-        return crawl_batch_task.submit(source, Unwalked((work, states)), self.policy)
+        return crawl_batch_task.submit(source, Unwalked((work, states, walk)), self.policy)
 
     def next_done(self, handles: list[PrefectFuture[SourceBatch]]) -> PrefectFuture[SourceBatch]:
         return next(iter(as_completed(handles)))

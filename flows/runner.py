@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import sqlite_utils
 
 from flows.config import Source
-from flows.crawl import Work, crawl_batch, follow_links, new_frontier, source_info
+from flows.crawl import Walk, Work, crawl_batch, follow_links, new_frontier, source_info
 from flows.extract_pool import extraction_processes
 from flows.frontier import Frontier
 from flows.http import Fetcher, FetchPolicy
@@ -33,13 +33,20 @@ log = logging.getLogger("agencywatch.run")
 BATCH_PAGES = 100  # pages per batch: few tasks for Prefect, bounded memory per batch
 BATCHES_IN_FLIGHT = 2  # per source; the fetcher's host gate sets the real request rate
 LOCAL_BATCH_THREADS = 8  # batches at once across sources, as the flow's task runner
+WALK_PAGES = 20  # list pages one walking batch may add beyond those it starts from
 
 
 class Executor(Protocol):
     """Runs batches somewhere: `submit` returns a handle, `next_done` blocks until one of the
     handles is done and returns it, `result` returns its batch or raises what it raised."""
 
-    def submit(self, source: Source, work: list[Work], states: dict[str, PageState]) -> Any: ...
+    def submit(
+        self,
+        source: Source,
+        work: list[Work],
+        states: dict[str, PageState],
+        walk: Walk | None = None,
+    ) -> Any: ...
 
     def next_done(self, handles: list[Any]) -> Any: ...
 
@@ -76,10 +83,13 @@ def run_crawl_once(
 ) -> RunResult:
     """Lock the store, record a run, crawl, and end the run as completed, failed or
     interrupted; what earlier batches stored stays stored whatever happens."""
-    with store_run(db_path, [s.name for s in sources], kind=kind, lock_wait_s=lock_wait_s) as (
-        db,
-        run_id,
-    ), extraction_processes():
+    with (
+        store_run(db_path, [s.name for s in sources], kind=kind, lock_wait_s=lock_wait_s) as (
+            db,
+            run_id,
+        ),
+        extraction_processes(),
+    ):
         crawl_sources(db, run_id, sources, executor)
     return run_result(db_path, run_id)
 
@@ -121,30 +131,94 @@ def crawl_sources(
     db: sqlite_utils.Database, run_id: int, sources: list[Source], executor: Executor
 ) -> None:
     frontiers = {s.name: new_frontier(s) for s in sources}
-    inflight: dict[Any, tuple[Source, list[Work]]] = {}
+    pagers = {s.name: _Pager() for s in sources}
+    inflight: dict[Any, tuple[Source, list[Work], Walk | None]] = {}
+
+    def submit(source: Source, work: list[Work], walk: Walk | None = None) -> None:
+        states = page_states(db, source.name, [url for url, _ in work])
+        inflight[executor.submit(source, work, states, walk)] = (source, work, walk)
 
     def fill(source: Source) -> None:
-        frontier = frontiers[source.name]
-        while len(frontier) and _in_flight(inflight, source) < BATCHES_IN_FLIGHT:
-            work = _take(frontier, 1 if frontier.accepted == 1 else BATCH_PAGES)
-            states = page_states(db, source.name, [url for url, _ in work])
-            inflight[executor.submit(source, work, states)] = (source, work)
+        frontier, pager = frontiers[source.name], pagers[source.name]
+        if frontier.accepted == 1 and len(frontier):  # the start page alone: it says the rest
+            submit(source, _take(frontier, 1))
+            return
+        if source.follow and frontier.listings_queued and not pager.walking:
+            work = frontier.pop_listings(WALK_PAGES)
+            budget = frontier.reserve(pager.budget(frontier))
+            pager.walking = True
+            submit(source, work, Walk(budget, frozenset(pager.known), pager.states(db, source)))
+        while frontier.others_queued and _batches(inflight, source) < BATCHES_IN_FLIGHT:
+            submit(source, frontier.pop_others(BATCH_PAGES))
+        if not source.follow and frontier.listings_queued:  # nothing walks: list pages queue
+            while len(frontier) and _batches(inflight, source) < BATCHES_IN_FLIGHT:
+                submit(source, _take(frontier, BATCH_PAGES))
 
     for source in sources:
         fill(source)
     while inflight:
         handle = executor.next_done(list(inflight))
-        source, work = inflight.pop(handle)
+        source, work, walk = inflight.pop(handle)
         batch = _batch_or_failure(executor, handle, source, work)
+        if walk is not None:
+            pagers[source.name].walked(frontiers[source.name], batch, work, walk)
         write_batch(db, run_id, batch)
         follow_links(source, frontiers[source.name], batch)
+        pagers[source.name].learn(batch)
         fill(source)
-        if not _in_flight(inflight, source):
+        if not any(s is source for s, _, _ in inflight.values()):
             finish_source(db, run_id, batch.source, truncated=frontiers[source.name].truncated)
 
 
-def _in_flight(inflight: dict[Any, tuple[Source, list[Work]]], source: Source) -> int:
-    return sum(1 for s, _ in inflight.values() if s is source)
+class _Pager:
+    """One source's pagination in a run: at most one walking batch at a time, so two never
+    fetch the same list page; what the run knows of its list pages; and how many detail
+    pages a list page brings, which sizes a walk under a tight `max_pages`."""
+
+    def __init__(self) -> None:
+        self.walking = False
+        self.known: set[str] = set()
+        self.listings = 0
+        self.details = 0
+        self._states: dict[str, PageState] | None = None
+
+    def budget(self, frontier: Frontier) -> int:
+        """List pages the next walk may add: WALK_PAGES, or fewer when the remaining budget
+        would not also pay for the detail pages they bring (breadth first, as the queue)."""
+        per_listing = 1 + (self.details // self.listings if self.listings else 0)
+        return min(WALK_PAGES, (frontier.max_pages - frontier.accepted) // per_listing)
+
+    def states(self, db: sqlite_utils.Database, source: Source) -> dict[str, PageState]:
+        """The stored validators of the source's pages that carry links (list pages, feeds),
+        read once per run: a walk finds its pages as it goes."""
+        if self._states is None:
+            self._states = {u: s for u, s in page_states(db, source.name).items() if s.links}
+        return self._states
+
+    def walked(self, frontier: Frontier, batch: SourceBatch, work: list[Work], walk: Walk) -> None:
+        started = {url for url, _ in work}
+        extra = [p.url for p in batch.pages if p.url not in started]
+        claimed = sum(1 for url in extra if frontier.claim(url))
+        frontier.release(walk.budget - claimed)
+        self.walking = False
+
+    def learn(self, batch: SourceBatch) -> None:
+        for page in batch.pages:
+            if page.role != "listing":
+                continue
+            self.known.add(page.url)
+            self.listings += 1
+            for link in page.links:
+                role, _, url = link.partition(" ")
+                if role == "next":
+                    self.known.add(url)
+                else:
+                    self.details += 1
+
+
+def _batches(inflight: dict[Any, tuple[Source, list[Work], Walk | None]], source: Source) -> int:
+    """Batches of detail pages (not walks) in flight for `source`."""
+    return sum(1 for s, _, walk in inflight.values() if s is source and walk is None)
 
 
 def _take(frontier: Frontier, n: int) -> list[Work]:
@@ -188,10 +262,14 @@ class ThreadExecutor:
         self.on_page = on_page or (watcher.page if watcher is not None else None)
 
     def submit(
-        self, source: Source, work: list[Work], states: dict[str, PageState]
+        self,
+        source: Source,
+        work: list[Work],
+        states: dict[str, PageState],
+        walk: Walk | None = None,
     ) -> Future[SourceBatch]:
         future = self.pool.submit(
-            crawl_batch, source, self.fetcher, work, states, on_page=self.on_page
+            crawl_batch, source, self.fetcher, work, states, on_page=self.on_page, walk=walk
         )
         if self.watcher is not None:
             watch_batch(self.watcher, source.name, [url for url, _ in work], future)
