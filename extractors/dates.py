@@ -331,8 +331,7 @@ def _raw_atoms(text: str) -> list[_Atom]:
     # character): worth it on a date line, not on a page's text, where the kinds that need a
     # name are tried at the digits anyway
     has_month = len(text) > PARSE_LIMIT or _MONTH_START.search(text) is not None
-    months = _month_starts(text, sorted(digits + [m.start() for m in _MEN.finditer(text)])
-                           ) if has_month else []
+    months = _month_starts(text, sorted(digits + _men_starts(text))) if has_month else []
     found: list[_Atom] = []
     for kind, pattern in _PATTERNS.items():
         if (kind in _NEEDS_MONTH and not has_month) or not _has_any(text, _NEEDS.get(kind)):
@@ -352,6 +351,19 @@ def _raw_atoms(text: str) -> list[_Atom]:
         if not chosen or atom.start >= chosen[-1].end:
             chosen.append(atom)
     return chosen
+
+
+def _men_starts(text: str) -> list[int]:
+    """Where `_MEN` ("mėn", any case) matches, found by its rare middle letter with str.find:
+    a regex scan tests every character of a page's text."""
+    out: list[int] = []
+    for middle in "ėĖ":
+        at = text.find(middle, 1)
+        while at >= 0:
+            if text[at - 1] in "mM" and text[at + 1 : at + 2] in ("n", "N"):
+                out.append(at - 1)
+            at = text.find(middle, at + 1)
+    return out
 
 
 def _has_any(text: str, chars: str | None) -> bool:
