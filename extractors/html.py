@@ -37,6 +37,10 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 # every byte but the control characters (below 9 and 14-31): deleting them leaves those
 _NOT_CONTROL = bytes(b for b in range(256) if not (b < 9 or 13 < b < 32))
+# codecs (by codecs.lookup name) in which only the byte 0 decodes to U+0000
+_NUL_ONLY_FROM_NUL = frozenset({"utf-8", "ascii", "cp1250", "cp1251", "cp1252", "cp1257",
+                                "iso8859-1", "iso8859-2", "iso8859-4", "iso8859-13",
+                                "iso8859-15", "koi8-r"})
 
 
 def norm(text: str | None) -> str:
@@ -64,20 +68,27 @@ def decode(html: bytes | str, url: str) -> str:
         if html.startswith(bom):
             return _clean(html[len(bom):].decode(encoding, "replace"))
     declared = _declared_charset(html)
+    # these codecs make U+0000 of a NUL byte alone: without one the text has none to remove
+    nul_free = b"\x00" not in html
     if declared:
         # a declared charset wins, stray bad bytes replaced (what browsers do)
         try:
-            return _clean(html.decode(declared, "replace"))
+            text = html.decode(declared, "replace")
         except LookupError:
             pass
+        else:
+            return _clean(text, nul_free and codecs.lookup(declared).name in _NUL_ONLY_FROM_NUL)
     try:
-        return _clean(html.decode("utf-8"))
+        return _clean(html.decode("utf-8"), nul_free)
     except UnicodeDecodeError:
-        return _clean(html.decode("cp1257", "replace"))
+        return _clean(html.decode("cp1257", "replace"), nul_free)
 
 
-def _clean(text: str) -> str:
-    return _XML_DECL.sub("", text, count=1).replace("\x00", "")
+def _clean(text: str, nul_free: bool = False) -> str:
+    text = _XML_DECL.sub("", text, count=1)
+    # searching a non-Latin-1 text for NUL is slow (CPython's memchr on the low byte stops
+    # at every ASCII character's zero high byte): skipped when the bytes had none
+    return text if nul_free else text.replace("\x00", "")
 
 
 def _declared_charset(html: bytes) -> str | None:
