@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 
@@ -135,15 +135,27 @@ class SentenceIndex:
         return self._sentences[begin]
 
     def _candidates(self, line: int) -> tuple[int, list[re.Match[str]], list[int]]:
-        newline = self._text.find("\n", line)
-        stop = len(self._text) if newline < 0 else newline
-        ends = list(_END.finditer(self._text, line, stop))
+        text = self._text
+        newline = text.find("\n", line)
+        stop = len(text) if newline < 0 else newline
+        # `_END.finditer(text, line, stop)`, tried only at the line's punctuation: a match
+        # holds one mark and spaces, so matches at the marks never overlap
+        marks = sorted(at for mark in ".!?" for at in _finds(text, mark, line, stop))
+        ends = [end for end in (_END.match(text, at, stop) for at in marks) if end is not None]
         return stop, ends, [end.start() for end in ends]
 
     def _ends(self, end: re.Match[str]) -> bool:
         if end.start() not in self._judged:
             self._judged[end.start()] = _ends_sentence(self._text, end)
         return self._judged[end.start()]
+
+
+def _finds(text: str, char: str, start: int, stop: int) -> Iterator[int]:
+    """Every offset of `char` in text[start:stop]."""
+    at = text.find(char, start, stop)
+    while at >= 0:
+        yield at
+        at = text.find(char, at + 1, stop)
 
 
 DIGIT_RUN = re.compile(r"\d+")
