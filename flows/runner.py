@@ -192,7 +192,7 @@ class _Pager:
         """The stored validators of the source's pages that carry links (list pages, feeds),
         read once per run: a walk finds its pages as it goes."""
         if self._states is None:
-            self._states = {u: s for u, s in page_states(db, source.name).items() if s.links}
+            self._states = page_states(db, source.name, linking=True)
         return self._states
 
     def walked(self, frontier: Frontier, batch: SourceBatch, work: list[Work], walk: Walk) -> None:

@@ -33,17 +33,33 @@ def ensure_source(db: sqlite_utils.Database, source: SourceInfo) -> int:
 
 
 def page_states(
-    db: sqlite_utils.Database, source_name: str, urls: Iterable[str] | None = None
+    db: sqlite_utils.Database,
+    source_name: str,
+    urls: Iterable[str] | None = None,
+    *,
+    linking: bool = False,
 ) -> dict[str, PageState]:
-    """The validators and links the store keeps for pages of a source (all, or these URLs)."""
-    sql = (
-        "SELECT p.url, p.etag, p.last_modified, p.content_hash, b.size, p.links "
-        "FROM pages p JOIN sources s ON s.id = p.source_id "
-        "LEFT JOIN blobs b ON b.hash = p.content_hash WHERE s.name = ?"
-    )
+    """The validators and links the store keeps for pages of a source (all, or these URLs;
+    `linking`: only pages that hand on links, i.e. list pages, feeds and sitemaps)."""
+    columns = "p.url, p.etag, p.last_modified, p.content_hash, b.size, p.links"
+    blob = "LEFT JOIN blobs b ON b.hash = p.content_hash"
     if urls is None:
+        where = " AND p.links != '[]'" if linking else ""
+        sql = (
+            f"SELECT {columns} FROM pages p JOIN sources s ON s.id = p.source_id {blob} "
+            f"WHERE s.name = ?{where}"
+        )
         rows = select(db, sql, [source_name])
     else:
+        # pages first, by their unique URL (CROSS JOIN keeps that order): joined from the
+        # source, SQLite read every page of the source for each batch (measured: 133 ms per
+        # 100 URLs at 21,000 pages; 6 ms so)
+        sql = (
+            f"SELECT {columns} FROM pages p CROSS JOIN sources s {blob} "
+            "WHERE s.name = ? AND s.id = p.source_id"
+        )
+        if linking:
+            sql += " AND p.links != '[]'"
         wanted, rows = list(urls), []
         for i in range(0, len(wanted), 500):  # stay under SQLite's bound-parameter limit
             chunk = wanted[i : i + 500]
@@ -130,6 +146,25 @@ def _upsert_page_row(
         "SELECT id, role, etag, last_modified, last_status FROM pages WHERE url = ?", [page.url]
     ).fetchone()
     if row is None:
+        if page.outcome == CHANGED:  # the row as the UPDATE below would leave it, in one write
+            cursor = db.conn.execute(
+                "INSERT INTO pages (source_id, url, role, first_seen_run, last_status, etag, "
+                "last_modified, content_hash, links, extractor_version) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    source_id,
+                    page.url,
+                    page.role,
+                    run_id,
+                    page.status,
+                    page.etag,
+                    page.last_modified,
+                    page.content_hash,
+                    json.dumps(list(page.links)),
+                    page.extractor_version,
+                ],
+            )
+            return inserted_id(cursor)
         cursor = db.execute(
             "INSERT INTO pages (source_id, url, role, first_seen_run, last_status) "
             "VALUES (?, ?, ?, ?, ?)",

@@ -11,6 +11,8 @@ from flows.config import Source
 from flows.frontier import Frontier
 from flows.http import Fetcher, FetchPolicy
 from flows.runner import RunResult, ThreadExecutor, run_crawl_once
+from store.db import open_db
+from store.writer import page_states
 from tests.scenario_site import Item, Site, SiteServer
 
 
@@ -106,6 +108,18 @@ def test_a_long_pager_chain_is_walked_in_few_batches_each_page_once(tmp_path: Pa
         assert first.report["run"]["pages"]["failed"] == 0
         assert sum(1 for _, walks in ex1.batches if walks) <= 2
         assert len(ex1.batches) <= 5, ex1.batches
+
+        # what a walk reads to make its requests conditional: the list pages, with links
+        store = open_db(str(db))
+        linking = page_states(store, "agency-news", linking=True)
+        assert sorted(linking) == sorted(listings) and all(s.links for s in linking.values())
+        detail = next(u for u in fetched if u not in listings)
+        assert set(page_states(store, "agency-news", [detail, listings[0]])) == {
+            detail,
+            listings[0],
+        }
+        assert page_states(store, "agency-news", [detail], linking=True) == {}
+        store.close()
 
         # a re-crawl walks the same pager from the store's remembered links: nothing changes,
         # nothing is removed, every page is seen once more
