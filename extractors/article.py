@@ -249,8 +249,8 @@ def _title(page: Page) -> str | None:
     the one the metadata agrees with, because the first <h1> is often the site's logo.
     """
     tree = page.tree
-    refs = [r for r in (structured(page).title, _meta(tree, "og:title"),
-                        norm(tree.findtext(".//title"))) if r]
+    og_title = _meta(tree, "og:title")  # read once: each look walks the whole page
+    refs = [r for r in (structured(page).title, og_title, norm(tree.findtext(".//title"))) if r]
     heads = [h for h in (text_of(el) for el in tree.iter("h1")) if h and len(h) <= MAX_TITLE]
     best, best_score = None, TITLE_AGREEMENT
     for head in heads:
@@ -259,7 +259,7 @@ def _title(page: Page) -> str | None:
             best, best_score = head, score
     if best:
         return best
-    if len(heads) == 1 and not _meta(tree, "og:title"):
+    if len(heads) == 1 and not og_title:
         return heads[0]
     site = _meta(tree, "og:site_name")
     return next((_trim_site_name(r, site) for r in refs), heads[0] if heads else None)
