@@ -23,7 +23,7 @@ from typing import Any
 import sqlite_utils
 
 from store.batches import CHANGED, PageRecord, SourceBatch
-from store.db import inserted_id, select
+from store.db import select
 from store.identity import Sighting, changed_fields, norm_text, page_keys, title_key
 
 ENTITY_TABLES = {
@@ -59,8 +59,13 @@ def apply_sightings(
     `finalize_source` settles once every batch of the source has been written."""
     counts: dict[str, int] = defaultdict(int)
     reads = [_read(db, p) for p in batch.pages if p.outcome == CHANGED and p.extraction]
-    for read in reads:
-        _record_page_change(db, run_id, source_id, read, counts)
+    if len({r.page.url for r in reads}) == len(reads):
+        texts = [_record_page_change(db, run_id, source_id, read, counts) for read in reads]
+        _update_page_texts(db, run_id, texts)
+    else:  # a URL twice in the batch: its second reading must see the first one's row
+        for read in reads:
+            values = _record_page_change(db, run_id, source_id, read, counts)
+            _update_page_texts(db, run_id, [values])
     seen = {(s.entity, s.key) for r in reads for s in r.sightings}
     gone_urls: dict[str, int | None] = {
         p.url: p.status for p in batch.pages if p.status in (404, 410)
@@ -168,7 +173,9 @@ def unhealthy_note(read: _PageRead, before: dict[str, int]) -> str | None:
 
 def _record_page_change(
     db: sqlite_utils.Database, run_id: int, source_id: int, read: _PageRead, counts: dict[str, int]
-) -> None:
+) -> tuple[Any, ...]:
+    """Note a page-level text change; returns the page's new row values for
+    `_update_page_texts`, which writes them after the reads of the whole batch."""
     ext = read.page.extraction
     assert ext is not None
     row = db.execute(
@@ -185,24 +192,17 @@ def _record_page_change(
             [note, run_id, read.page.url],
         )
     new_counts = old_counts if note else _count(read.sightings)
-    db.execute(
-        "UPDATE pages SET kind = ?, title = ?, date = ?, text = ?, text_hash = ?, item_counts = ?, "
-        "last_changed_run = CASE WHEN text_hash IS ? THEN last_changed_run ELSE ? END "
-        "WHERE id = ?",
-        [
-            ext.kind,
-            ext.title,
-            getattr(ext, "date", None),
-            ext.text,
-            new_hash,
-            json.dumps(new_counts),
-            new_hash,
-            run_id,
-            page_id,
-        ],
+    values = (
+        page_id,
+        ext.kind,
+        ext.title,
+        getattr(ext, "date", None),
+        ext.text,
+        new_hash,
+        json.dumps(new_counts),
     )
     if first_seen == run_id or old_hash is None or old_hash == new_hash or _is_listing(read):
-        return
+        return values
     fields: dict[str, Any] = {}
     if norm_text(old_title) != norm_text(ext.title):
         fields["title"] = {"old": old_title, "new": ext.title}
@@ -221,6 +221,27 @@ def _record_page_change(
         None,
         10,
     )
+    return values
+
+
+def _update_page_texts(
+    db: sqlite_utils.Database, run_id: int, texts: list[tuple[Any, ...]]
+) -> None:
+    """Write the batch's page texts in one UPDATE (per 500 pages): FTS5 (SQLite 3.40) flushes
+    its pending terms to a new segment at every statement of the transaction, so one statement
+    per page made each page's text a segment of its own, merged again and again; this indexes
+    a batch's texts as one segment (measured: page text indexing at under half the CPU)."""
+    for i in range(0, len(texts), 500):
+        chunk = texts[i : i + 500]
+        rows = ", ".join("(?, ?, ?, ?, ?, ?, ?)" for _ in chunk)
+        db.conn.execute(
+            "UPDATE pages SET kind = v.column2, title = v.column3, date = v.column4, "
+            "text = v.column5, text_hash = v.column6, item_counts = v.column7, "
+            "last_changed_run = CASE WHEN pages.text_hash IS v.column6 "
+            "THEN pages.last_changed_run ELSE ? END "
+            f"FROM (VALUES {rows}) AS v WHERE pages.id = v.column1",
+            [run_id, *(x for row in chunk for x in row)],
+        )
 
 
 def _is_listing(read: _PageRead) -> bool:
@@ -262,8 +283,7 @@ def _apply_page(
         missing.remove(it)
         db.execute("UPDATE items SET key = ? WHERE id = ?", [s.key, it["id"]])
         _update_item(db, run_id, source_id, it, s, page_url, fetch_id, read, counts)
-    for s in fresh:
-        _add_item(db, run_id, source_id, s, page_url, fetch_id, read, counts)
+    _add_items(db, run_id, source_id, fresh, page_url, fetch_id, read, counts)
     for it in missing:
         _pend_removal(db, run_id, it["id"], _removal_reason(db, it, gone_urls, today))
 
@@ -341,40 +361,70 @@ def _similarity(s: Sighting, old: dict[str, Any]) -> float:
     return SequenceMatcher(None, a, b).ratio() if a and b else 0.0
 
 
-def _add_item(
+def _add_items(
     db: sqlite_utils.Database,
     run_id: int,
     source_id: int,
-    s: Sighting,
+    fresh: list[Sighting],
     page_url: str,
     fetch_id: int | None,
     read: _PageRead,
     counts: dict[str, int],
 ) -> None:
-    cursor = db.execute(
-        "INSERT INTO items (entity, source_id, key, page_url, state, first_seen_run, "
-        "last_seen_run, content_hash) VALUES (?, ?, ?, ?, 'active', ?, ?, ?)",
-        [s.entity, source_id, s.key, page_url, run_id, run_id, s.content_hash],
+    """`_add_item` for each of a page's new sightings, one `executemany` per table: the same
+    rows and ids, without four Python round trips per item (a first crawl is mostly this)."""
+    if not fresh:
+        return
+    conn = db.conn
+    # The ids SQLite would give them: rowids are max + 1, and the batch's transaction is the
+    # only writer; explicit, so the other tables' rows can name them before the items exist.
+    first = (conn.execute("SELECT max(id) FROM items").fetchone()[0] or 0) + 1
+    ids = range(first, first + len(fresh))
+    conn.executemany(
+        "INSERT INTO items (id, entity, source_id, key, page_url, state, first_seen_run, "
+        "last_seen_run, content_hash) VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?)",
+        [
+            (item_id, s.entity, source_id, s.key, page_url, run_id, run_id, s.content_hash)
+            for item_id, s in zip(ids, fresh, strict=True)
+        ],
     )
-    item_id = inserted_id(cursor)
-    _new_version(db, run_id, item_id, s, page_url, fetch_id, read, first=True)
-    _write_typed(db, item_id, source_id, s.entity, s.data, page_url, "active")
-    importance = 90 if s.entity == "event" else 30 if s.entity == "figure" else 50
-    _insert_change(
-        db,
-        run_id,
-        source_id,
-        s.entity,
-        "added",
-        s.key,
-        s.url or page_url,
-        item_id,
-        s.title,
-        {},
-        None,
-        importance,
+    version = read.page.extractor_version
+    conn.executemany(
+        "INSERT INTO item_versions (item_id, valid_from_run, content_hash, data, fetch_id, "
+        "page_url, extractor_version) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (item_id, run_id, s.content_hash, _dumps(s.data), fetch_id, page_url, version)
+            for item_id, s in zip(ids, fresh, strict=True)
+        ],
     )
-    counts["items_added"] += 1
+    typed: dict[str, list[Any]] = defaultdict(list)
+    for item_id, s in zip(ids, fresh, strict=True):
+        sql, params = _typed_row(item_id, source_id, s.entity, s.data, page_url, "active")
+        typed[sql].append(params)
+    for sql, rows in typed.items():
+        conn.executemany(sql, rows)
+    conn.executemany(
+        "INSERT INTO changes (run_id, source_id, entity, change, key, url, item_id, title, "
+        "fields, reason, importance) VALUES (?, ?, ?, 'added', ?, ?, ?, ?, '{}', NULL, ?)",
+        [
+            (
+                run_id,
+                source_id,
+                s.entity,
+                s.key,
+                s.url or page_url,
+                item_id,
+                s.title,
+                90 if s.entity == "event" else 30 if s.entity == "figure" else 50,
+            )
+            for item_id, s in zip(ids, fresh, strict=True)
+        ],
+    )
+    counts["items_added"] += len(fresh)
+
+
+def _dumps(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False)
 
 
 def _update_item(
@@ -470,19 +520,34 @@ def _write_typed(
     page_url: str,
     state: str,
 ) -> None:
+    db.execute(*_typed_row(item_id, source_id, entity, data, page_url, state))
+
+
+def _typed_row(
+    item_id: int,
+    source_id: int,
+    entity: str,
+    data: dict[str, Any],
+    page_url: str,
+    state: str,
+) -> tuple[str, list[Any]]:
     row = {k: v for k, v in data.items()}
     if "sections" in row:
         row["sections"] = json.dumps(row["sections"] or {}, ensure_ascii=False)
     row.update(item_id=item_id, source_id=source_id, page_url=page_url, state=state)
-    columns = [c for c in _columns(ENTITY_TABLES[entity]) if c in row]
+    columns = tuple(c for c in _columns(ENTITY_TABLES[entity]) if c in row)
+    return _typed_sql(entity, columns), [row[c] for c in columns]
+
+
+@cache
+def _typed_sql(entity: str, columns: tuple[str, ...]) -> str:
     # an upsert, not INSERT OR REPLACE: a REPLACE's implicit delete skips the FTS triggers
     # wherever SQLite runs without recursive_triggers, leaving stale words in the index
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "item_id")
-    db.execute(
+    return (
         f"INSERT INTO [{ENTITY_TABLES[entity]}] ({', '.join(columns)}) "
         f"VALUES ({', '.join('?' for _ in columns)}) "
-        f"ON CONFLICT(item_id) DO UPDATE SET {updates}",
-        [row[c] for c in columns],
+        f"ON CONFLICT(item_id) DO UPDATE SET {updates}"
     )
 
 
