@@ -38,6 +38,11 @@ HEALTH_MIN_ITEMS = 2  # a page that had at least this many items of a kind and n
 DROPPED = "dropped from listing"
 
 
+# What `json.dumps(x, ensure_ascii=False)` writes, without building an encoder per call.
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
+FTS_ROWS_PER_INSERT = 20  # see _add_items
+
+
 @dataclass
 class _PageRead:
     page: PageRecord
@@ -93,7 +98,7 @@ def finalize_source(
         if truncated and reason == DROPPED:
             reason = "moved to a later page (beyond max_pages, not read this run)"
         _remove_item(db, run_id, source_id, item, reason, counts)
-    db.execute(
+    db.conn.execute(
         "DELETE FROM pending_removals WHERE run_id = ? AND item_id IN "
         "(SELECT id FROM items WHERE source_id = ?)",
         [run_id, source_id],
@@ -105,7 +110,7 @@ def _read(db: sqlite_utils.Database, page: PageRecord) -> _PageRead:
     assert page.extraction is not None
     keys = page.keys or page_keys(page.extraction, page.url)
     read = _PageRead(page, list(keys.sightings), keys.text_hash)
-    row = db.execute("SELECT item_counts FROM pages WHERE url = ?", [page.url]).fetchone()
+    row = db.conn.execute("SELECT item_counts FROM pages WHERE url = ?", [page.url]).fetchone()
     before: dict[str, int] = json.loads(row[0]) if row and row[0] else {}
     now = _count(read.sightings)
     for entity in (*LIST_ENTITIES, "figure"):
@@ -178,7 +183,7 @@ def _record_page_change(
     `_update_page_texts`, which writes them after the reads of the whole batch."""
     ext = read.page.extraction
     assert ext is not None
-    row = db.execute(
+    row = db.conn.execute(
         "SELECT id, title, text, text_hash, item_counts, first_seen_run FROM pages WHERE url = ?",
         [read.page.url],
     ).fetchone()
@@ -187,7 +192,7 @@ def _record_page_change(
     new_hash = read.text_hash
     note = unhealthy_note(read, old_counts)
     if note:
-        db.execute(
+        db.conn.execute(
             "UPDATE fetches SET error = ? WHERE run_id = ? AND url = ?",
             [note, run_id, read.page.url],
         )
@@ -281,7 +286,7 @@ def _apply_page(
     for s, it in _pair_renames(db, fresh, missing):
         fresh.remove(s)
         missing.remove(it)
-        db.execute("UPDATE items SET key = ? WHERE id = ?", [s.key, it["id"]])
+        db.conn.execute("UPDATE items SET key = ? WHERE id = ?", [s.key, it["id"]])
         _update_item(db, run_id, source_id, it, s, page_url, fetch_id, read, counts)
     _add_items(db, run_id, source_id, fresh, page_url, fetch_id, read, counts)
     for it in missing:
@@ -324,7 +329,7 @@ def _items_on_page(
 def _current_data(db: sqlite_utils.Database, item_id: int) -> dict[str, Any]:
     """The item's latest version: the open one, or for a removed item the one it left with
     (versions are only ever appended, so the highest id is the latest)."""
-    row = db.execute(
+    row = db.conn.execute(
         "SELECT data FROM item_versions WHERE item_id = ? ORDER BY id DESC LIMIT 1", [item_id]
     ).fetchone()
     return json.loads(row[0]) if row else {}
@@ -397,12 +402,19 @@ def _add_items(
             for item_id, s in zip(ids, fresh, strict=True)
         ],
     )
-    typed: dict[str, list[Any]] = defaultdict(list)
+    typed: dict[tuple[str, tuple[str, ...]], list[list[Any]]] = defaultdict(list)
     for item_id, s in zip(ids, fresh, strict=True):
-        sql, params = _typed_row(item_id, source_id, s.entity, s.data, page_url, "active")
-        typed[sql].append(params)
-    for sql, rows in typed.items():
-        conn.executemany(sql, rows)
+        columns, params = _typed_row(item_id, source_id, s.entity, s.data, page_url, "active")
+        typed[(s.entity, columns)].append(params)
+    for (entity, columns), rows in typed.items():
+        if entity == "figure":
+            conn.executemany(_typed_sql(entity, columns), rows)
+            continue
+        # tables with a search index: several rows per statement, as FTS5 flushes its pending
+        # terms into a segment of their own at each statement (see _update_page_texts)
+        for i in range(0, len(rows), FTS_ROWS_PER_INSERT):
+            chunk = rows[i : i + FTS_ROWS_PER_INSERT]
+            conn.execute(_typed_sql(entity, columns, len(chunk)), [x for r in chunk for x in r])
     conn.executemany(
         "INSERT INTO changes (run_id, source_id, entity, change, key, url, item_id, title, "
         "fields, reason, importance) VALUES (?, ?, ?, 'added', ?, ?, ?, ?, '{}', NULL, ?)",
@@ -423,10 +435,6 @@ def _add_items(
     counts["items_added"] += len(fresh)
 
 
-def _dumps(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False)
-
-
 def _update_item(
     db: sqlite_utils.Database,
     run_id: int,
@@ -440,7 +448,7 @@ def _update_item(
 ) -> None:
     reappeared = item["state"] == "removed"
     same = item["content_hash"] == s.content_hash
-    db.execute(
+    db.conn.execute(
         "UPDATE items SET last_seen_run = ?, page_url = ?, state = 'active', removed_run = NULL, "
         "removed_reason = NULL, content_hash = ? WHERE id = ?",
         [run_id, page_url, s.content_hash, item["id"]],
@@ -492,18 +500,18 @@ def _new_version(
     first: bool = False,
 ) -> None:
     if not first:  # a new item has no open version to close
-        db.execute(
+        db.conn.execute(
             "UPDATE item_versions SET valid_to_run = ? WHERE item_id = ? AND valid_to_run IS NULL",
             [run_id, item_id],
         )
-    db.execute(
+    db.conn.execute(
         "INSERT INTO item_versions (item_id, valid_from_run, content_hash, data, fetch_id, "
         "page_url, extractor_version) VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
             item_id,
             run_id,
             s.content_hash,
-            json.dumps(s.data, ensure_ascii=False),
+            _dumps(s.data),
             fetch_id,
             page_url,
             read.page.extractor_version,
@@ -520,7 +528,8 @@ def _write_typed(
     page_url: str,
     state: str,
 ) -> None:
-    db.execute(*_typed_row(item_id, source_id, entity, data, page_url, state))
+    columns, params = _typed_row(item_id, source_id, entity, data, page_url, state)
+    db.conn.execute(_typed_sql(entity, columns), params)
 
 
 def _typed_row(
@@ -530,23 +539,24 @@ def _typed_row(
     data: dict[str, Any],
     page_url: str,
     state: str,
-) -> tuple[str, list[Any]]:
+) -> tuple[tuple[str, ...], list[Any]]:
     row = {k: v for k, v in data.items()}
     if "sections" in row:
         row["sections"] = json.dumps(row["sections"] or {}, ensure_ascii=False)
     row.update(item_id=item_id, source_id=source_id, page_url=page_url, state=state)
     columns = tuple(c for c in _columns(ENTITY_TABLES[entity]) if c in row)
-    return _typed_sql(entity, columns), [row[c] for c in columns]
+    return columns, [row[c] for c in columns]
 
 
 @cache
-def _typed_sql(entity: str, columns: tuple[str, ...]) -> str:
+def _typed_sql(entity: str, columns: tuple[str, ...], rows: int = 1) -> str:
     # an upsert, not INSERT OR REPLACE: a REPLACE's implicit delete skips the FTS triggers
     # wherever SQLite runs without recursive_triggers, leaving stale words in the index
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "item_id")
+    values = ", ".join([f"({', '.join('?' for _ in columns)})"] * rows)
     return (
         f"INSERT INTO [{ENTITY_TABLES[entity]}] ({', '.join(columns)}) "
-        f"VALUES ({', '.join('?' for _ in columns)}) "
+        f"VALUES {values} "
         f"ON CONFLICT(item_id) DO UPDATE SET {updates}"
     )
 
@@ -578,7 +588,7 @@ def _removal_reason(
 
 
 def _pend_removal(db: sqlite_utils.Database, run_id: int, item_id: int, reason: str) -> None:
-    db.execute(
+    db.conn.execute(
         "INSERT OR REPLACE INTO pending_removals (run_id, item_id, reason) VALUES (?, ?, ?)",
         [run_id, item_id, reason],
     )
@@ -592,15 +602,15 @@ def _remove_item(
     reason: str,
     counts: dict[str, int],
 ) -> None:
-    db.execute(
+    db.conn.execute(
         "UPDATE items SET state = 'removed', removed_run = ?, removed_reason = ? WHERE id = ?",
         [run_id, reason, item["id"]],
     )
-    db.execute(
+    db.conn.execute(
         "UPDATE item_versions SET valid_to_run = ? WHERE item_id = ? AND valid_to_run IS NULL",
         [run_id, item["id"]],
     )
-    db.execute(
+    db.conn.execute(
         f"UPDATE [{ENTITY_TABLES[item['entity']]}] SET state = 'removed' WHERE item_id = ?",
         [item["id"]],
     )
@@ -632,7 +642,8 @@ def _note_gone_details(
 ) -> None:
     """Items whose own detail page answered 404/410 leave even if their listing was not re-read."""
     for url, status in gone_urls.items():
-        for item in db.query(
+        for item in select(
+            db,
             "SELECT id FROM items WHERE source_id = ? AND key = ? AND state = 'active'",
             [source_id, url],
         ):
@@ -653,7 +664,7 @@ def _insert_change(
     reason: str | None,
     importance: int,
 ) -> None:
-    db.execute(
+    db.conn.execute(
         "INSERT INTO changes (run_id, source_id, entity, change, key, url, item_id, title, "
         "fields, reason, importance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -665,7 +676,7 @@ def _insert_change(
             url,
             item_id,
             title,
-            json.dumps(fields, ensure_ascii=False),
+            _dumps(fields),
             reason,
             importance,
         ],

@@ -114,7 +114,7 @@ def _store_page(db: sqlite_utils.Database, run_id: int, source_id: int, page: Pa
     if page.body is not None and page.content_hash:
         _store_blob(db, page.content_hash, page.body, page.packed)
     page_id = _upsert_page_row(db, run_id, source_id, page)
-    cursor = db.execute(
+    cursor = db.conn.execute(
         "INSERT INTO fetches (run_id, source_id, page_id, url, final_url, status, outcome, error, "
         "content_hash, bytes, attempts, elapsed_ms, fetched_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -142,7 +142,7 @@ def _upsert_page_row(
 ) -> int:
     """Insert a new page, or touch an existing row only where something differs: an unchanged
     page costs its fetches row and nothing else, so re-crawls barely grow the store."""
-    row = db.execute(
+    row = db.conn.execute(
         "SELECT id, role, etag, last_modified, last_status FROM pages WHERE url = ?", [page.url]
     ).fetchone()
     if row is None:
@@ -165,7 +165,7 @@ def _upsert_page_row(
                 ],
             )
             return inserted_id(cursor)
-        cursor = db.execute(
+        cursor = db.conn.execute(
             "INSERT INTO pages (source_id, url, role, first_seen_run, last_status) "
             "VALUES (?, ?, ?, ?, ?)",
             [source_id, page.url, page.role, run_id, page.status],
@@ -181,10 +181,10 @@ def _upsert_page_row(
         diff = {k: v for k, v in wanted.items() if current[k] != v}
         if diff:
             sets = ", ".join(f"{k} = ?" for k in diff)
-            db.execute(f"UPDATE pages SET {sets} WHERE id = ?", [*diff.values(), page_id])
+            db.conn.execute(f"UPDATE pages SET {sets} WHERE id = ?", [*diff.values(), page_id])
     if page.outcome == CHANGED:
         # the page text and its diff are written by history (it needs the old text first)
-        db.execute(
+        db.conn.execute(
             "UPDATE pages SET etag = ?, last_modified = ?, content_hash = ?, links = ?, "
             "extractor_version = ? WHERE id = ?",
             [
@@ -203,7 +203,7 @@ def _store_blob(
     db: sqlite_utils.Database, digest: str, body: bytes, packed: bytes | None = None
 ) -> None:
     packed = packed if packed is not None else pack(body)
-    db.execute(
+    db.conn.execute(
         "INSERT OR IGNORE INTO blobs (hash, content, size, stored_size) VALUES (?, ?, ?, ?)",
         [digest, packed, len(body), len(packed)],
     )
