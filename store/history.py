@@ -540,12 +540,19 @@ def _typed_row(
     page_url: str,
     state: str,
 ) -> tuple[tuple[str, ...], list[Any]]:
-    row = {k: v for k, v in data.items()}
+    row = {**data, "item_id": item_id, "source_id": source_id, "page_url": page_url}
+    row["state"] = state
     if "sections" in row:
         row["sections"] = json.dumps(row["sections"] or {}, ensure_ascii=False)
-    row.update(item_id=item_id, source_id=source_id, page_url=page_url, state=state)
-    columns = tuple(c for c in _columns(ENTITY_TABLES[entity]) if c in row)
+    columns = _present_columns(entity, tuple(row))
     return columns, [row[c] for c in columns]
+
+
+@cache
+def _present_columns(entity: str, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The table's columns a record with these keys fills, in table order (records of one kind
+    have the same keys, so this is worked out once per kind, not per row)."""
+    return tuple(c for c in _columns(ENTITY_TABLES[entity]) if c in keys)
 
 
 @cache
