@@ -94,6 +94,10 @@ def _fetches(db: Path, run_id: int) -> dict[str, int]:
     return dict(rows)
 
 
+def _listings(fetched: dict[str, int]) -> list[str]:
+    return [u for u in fetched if "/news?page=" in u or u.endswith("/news")]
+
+
 def test_a_long_pager_chain_is_walked_in_few_batches_each_page_once(tmp_path: Path) -> None:
     # 16 list pages of 3 items, each naming only the next one: following one pager link per
     # batch round trip would take at least 16 batches
@@ -102,7 +106,7 @@ def test_a_long_pager_chain_is_walked_in_few_batches_each_page_once(tmp_path: Pa
     with SiteServer(site) as server:
         first, ex1 = _crawl(server, db, max_pages=500)
         fetched = _fetches(db, first.run_id)
-        listings = [u for u in fetched if "/news?page=" in u or u.endswith("/news")]
+        listings = _listings(fetched)
         assert len(listings) == 16 and len(fetched) == 16 + 48
         assert set(fetched.values()) == {1}, "a page was fetched twice in one run"
         assert first.report["run"]["pages"]["failed"] == 0
@@ -135,7 +139,7 @@ def test_a_walk_keeps_a_tight_budget_for_detail_pages_too(tmp_path: Path) -> Non
     with SiteServer(site) as server:
         run, _ = _crawl(server, db, max_pages=12)
     fetched = _fetches(db, run.run_id)
-    listings = [u for u in fetched if "/news?page=" in u or u.endswith("/news")]
+    listings = _listings(fetched)
     assert len(fetched) == 12 and set(fetched.values()) == {1}
     # breadth first, as the queue: the list pages crawled bring the detail pages crawled
     assert len(listings) <= 4, listings
