@@ -184,8 +184,11 @@ class _Pager:
 
     def budget(self, frontier: Frontier) -> int:
         """List pages the next walk may add: WALK_PAGES, or fewer when the remaining budget
-        would not also pay for the detail pages they bring (breadth first, as the queue)."""
-        per_listing = 1 + (self.details // self.listings if self.listings else 0)
+        would not also pay for the detail pages they bring (breadth first, as the queue);
+        none before a list page has shown how many it brings."""
+        if not self.listings:
+            return 0
+        per_listing = 1 + self.details // self.listings
         return min(WALK_PAGES, (frontier.max_pages - frontier.accepted) // per_listing)
 
     def states(self, db: sqlite_utils.Database, source: Source) -> dict[str, PageState]:

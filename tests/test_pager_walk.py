@@ -10,7 +10,7 @@ from typing import Any
 from flows.config import Source
 from flows.frontier import Frontier
 from flows.http import Fetcher, FetchPolicy
-from flows.runner import RunResult, ThreadExecutor, run_crawl_once
+from flows.runner import WALK_PAGES, RunResult, ThreadExecutor, _Pager, run_crawl_once
 from store.db import open_db
 from store.writer import page_states
 from tests.scenario_site import Item, Site, SiteServer
@@ -42,6 +42,15 @@ def test_reserved_budget_is_claimed_or_given_back() -> None:
     assert not f.add("https://a.lt/l2", "listing")  # a claimed page is never queued
     f.release(1)  # one reserved page was not used
     assert f.add("https://a.lt/d3") and f.accepted == 5
+
+
+def test_a_walk_is_sized_by_the_detail_pages_a_list_page_brings() -> None:
+    pager, frontier = _Pager(), Frontier(max_pages=101)
+    frontier.add("https://a.lt/news", "listing")
+    assert pager.budget(frontier) == 0  # no list page read yet: nothing to size a walk by
+    pager.listings, pager.details = 2, 40  # 20 detail pages a list page
+    assert pager.budget(frontier) == 100 // 21
+    assert pager.budget(Frontier(max_pages=100_000)) == WALK_PAGES
 
 
 class _Recording(ThreadExecutor):
