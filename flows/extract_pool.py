@@ -10,7 +10,8 @@ the calling thread, exactly as before.
 Workers start from a fork server that has already imported the extractors, so a worker costs a
 fork, not a second interpreter start-up, and never inherits the crawler's threads or locks.
 A worker that dies (a segfault in a C parser, the OOM killer) fails only the pages it had in
-hand; the pool is replaced and the run goes on.
+hand; the pool is replaced and the run goes on. A crawler that dies (SIGKILL) cannot shut its
+pool down: each worker watches it and exits when it is gone (`_watch_crawler`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -30,6 +32,7 @@ T = TypeVar("T")
 
 ENV = "AGENCYWATCH_EXTRACT_PROCESSES"
 PRELOAD = ["extractors.core", "flows.crawl"]
+WATCH_INTERVAL_S = 1.0  # how often a worker checks that its crawler still runs
 
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
@@ -55,7 +58,31 @@ def _new_pool(processes: int) -> ProcessPoolExecutor:
     ctx = multiprocessing.get_context(method)
     if method == "forkserver":
         ctx.set_forkserver_preload(PRELOAD)
-    return ProcessPoolExecutor(max_workers=processes, mp_context=ctx)
+    return ProcessPoolExecutor(
+        max_workers=processes,
+        mp_context=ctx,
+        initializer=_watch_crawler,
+        initargs=(os.getpid(),),
+    )
+
+
+def _watch_crawler(crawler_pid: int) -> None:
+    """In each worker: exit once the crawler process that opened the pool is gone. A worker
+    otherwise outlives a crawler killed with SIGKILL for good (it holds both ends of its own
+    call queue, so it never reads an end of file), and keeps the fork server alive with it
+    (measured: every killed crawl left 2-3 processes of 40-75 MB behind)."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(WATCH_INTERVAL_S)
+            try:
+                os.kill(crawler_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # the PID was reused by another user's process
+                os._exit(1)
+
+    threading.Thread(target=watch, name="agencywatch-crawler-watch", daemon=True).start()
 
 
 @contextmanager

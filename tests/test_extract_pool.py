@@ -100,3 +100,46 @@ def test_a_died_extraction_fails_one_page_with_a_message_naming_it() -> None:
     assert failed.outcome == FAILED and failed.body is None
     assert failed.error is not None and failed.error.startswith("http://127.0.0.1/a: ")
     assert "retried next run" in failed.error
+
+
+_POOL_SCRIPT = """
+import os, sys, time
+from flows import extract_pool
+with extract_pool.extraction_processes(2):
+    pids = {extract_pool.result(extract_pool.submit(os.getpid)) for _ in range(20)}
+    print(" ".join(map(str, sorted(pids))), flush=True)
+    time.sleep(600)
+"""
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie waiting to be reaped."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads process states from /proc")
+def test_workers_and_fork_server_exit_when_the_crawler_is_killed() -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-c", _POOL_SCRIPT], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        workers = [int(p) for p in proc.stdout.readline().split()]
+        assert workers and all(_running(p) for p in workers)
+        with open(f"/proc/{workers[0]}/stat", encoding="ascii") as f:
+            fork_server = int(f.read().rsplit(")", 1)[1].split()[1])
+        assert fork_server != proc.pid and _running(fork_server)
+    finally:
+        proc.send_signal(signal.SIGKILL)  # no clean-up of any kind in the crawler
+        proc.wait()
+    deadline = time.monotonic() + 10 * extract_pool.WATCH_INTERVAL_S
+    while time.monotonic() < deadline and any(map(_running, [*workers, fork_server])):
+        time.sleep(0.1)
+    assert not [p for p in [*workers, fork_server] if _running(p)]
