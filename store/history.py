@@ -41,6 +41,14 @@ DROPPED = "dropped from listing"
 # What `json.dumps(x, ensure_ascii=False)` writes, without building an encoder per call.
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
 FTS_ROWS_PER_INSERT = 20  # see _add_items
+_INSERT_VERSION = (
+    "INSERT INTO item_versions (item_id, valid_from_run, content_hash, data, fetch_id, "
+    "page_url, extractor_version) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_CHANGE = (
+    "INSERT INTO changes (run_id, source_id, entity, change, key, url, item_id, title, "
+    "fields, reason, importance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 @dataclass
@@ -395,8 +403,7 @@ def _add_items(
     )
     version = read.page.extractor_version
     conn.executemany(
-        "INSERT INTO item_versions (item_id, valid_from_run, content_hash, data, fetch_id, "
-        "page_url, extractor_version) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        _INSERT_VERSION,
         [
             (item_id, run_id, s.content_hash, _dumps(s.data), fetch_id, page_url, version)
             for item_id, s in zip(ids, fresh, strict=True)
@@ -416,18 +423,20 @@ def _add_items(
             chunk = rows[i : i + FTS_ROWS_PER_INSERT]
             conn.execute(_typed_sql(entity, columns, len(chunk)), [x for r in chunk for x in r])
     conn.executemany(
-        "INSERT INTO changes (run_id, source_id, entity, change, key, url, item_id, title, "
-        "fields, reason, importance) VALUES (?, ?, ?, 'added', ?, ?, ?, ?, '{}', NULL, ?)",
+        _INSERT_CHANGE,
         [
             (
                 run_id,
                 source_id,
                 s.entity,
+                "added",
                 s.key,
                 s.url or page_url,
                 item_id,
                 s.title,
-                90 if s.entity == "event" else 30 if s.entity == "figure" else 50,
+                "{}",
+                None,
+                _importance(s.entity, "added", {}),
             )
             for item_id, s in zip(ids, fresh, strict=True)
         ],
@@ -496,17 +505,14 @@ def _new_version(
     page_url: str,
     fetch_id: int | None,
     read: _PageRead,
-    *,
-    first: bool = False,
 ) -> None:
-    if not first:  # a new item has no open version to close
-        db.conn.execute(
-            "UPDATE item_versions SET valid_to_run = ? WHERE item_id = ? AND valid_to_run IS NULL",
-            [run_id, item_id],
-        )
+    """Close the item's open version and open one with `s` (new items: `_add_items`)."""
     db.conn.execute(
-        "INSERT INTO item_versions (item_id, valid_from_run, content_hash, data, fetch_id, "
-        "page_url, extractor_version) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "UPDATE item_versions SET valid_to_run = ? WHERE item_id = ? AND valid_to_run IS NULL",
+        [run_id, item_id],
+    )
+    db.conn.execute(
+        _INSERT_VERSION,
         [
             item_id,
             run_id,
@@ -672,8 +678,7 @@ def _insert_change(
     importance: int,
 ) -> None:
     db.conn.execute(
-        "INSERT INTO changes (run_id, source_id, entity, change, key, url, item_id, title, "
-        "fields, reason, importance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        _INSERT_CHANGE,
         [
             run_id,
             source_id,
