@@ -43,11 +43,11 @@ def page_states(
     `linking`: only pages that hand on links, i.e. list pages, feeds and sitemaps)."""
     columns = "p.url, p.etag, p.last_modified, p.content_hash, b.size, p.links"
     blob = "LEFT JOIN blobs b ON b.hash = p.content_hash"
+    linked = " AND p.links != '[]'" if linking else ""
     if urls is None:
-        where = " AND p.links != '[]'" if linking else ""
         sql = (
             f"SELECT {columns} FROM pages p JOIN sources s ON s.id = p.source_id {blob} "
-            f"WHERE s.name = ?{where}"
+            f"WHERE s.name = ?{linked}"
         )
         rows = select(db, sql, [source_name])
     else:
@@ -56,10 +56,8 @@ def page_states(
         # 100 URLs at 21,000 pages; 6 ms so)
         sql = (
             f"SELECT {columns} FROM pages p CROSS JOIN sources s {blob} "
-            "WHERE s.name = ? AND s.id = p.source_id"
+            f"WHERE s.name = ? AND s.id = p.source_id{linked}"
         )
-        if linking:
-            sql += " AND p.links != '[]'"
         wanted, rows = list(urls), []
         for i in range(0, len(wanted), 500):  # stay under SQLite's bound-parameter limit
             chunk = wanted[i : i + 500]
@@ -142,60 +140,47 @@ def _upsert_page_row(
 ) -> int:
     """Insert a new page, or touch an existing row only where something differs: an unchanged
     page costs its fetches row and nothing else, so re-crawls barely grow the store."""
+    # a changed page's validators and links; its text and diff are written by history (it
+    # needs the old text first)
+    fetched = (
+        {
+            "etag": page.etag,
+            "last_modified": page.last_modified,
+            "content_hash": page.content_hash,
+            "links": json.dumps(list(page.links)),
+            "extractor_version": page.extractor_version,
+        }
+        if page.outcome == CHANGED
+        else {}
+    )
     row = db.conn.execute(
         "SELECT id, role, etag, last_modified, last_status FROM pages WHERE url = ?", [page.url]
     ).fetchone()
     if row is None:
-        if page.outcome == CHANGED:  # the row as the UPDATE below would leave it, in one write
-            cursor = db.conn.execute(
-                "INSERT INTO pages (source_id, url, role, first_seen_run, last_status, etag, "
-                "last_modified, content_hash, links, extractor_version) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    source_id,
-                    page.url,
-                    page.role,
-                    run_id,
-                    page.status,
-                    page.etag,
-                    page.last_modified,
-                    page.content_hash,
-                    json.dumps(list(page.links)),
-                    page.extractor_version,
-                ],
-            )
-            return inserted_id(cursor)
+        new = {
+            "source_id": source_id,
+            "url": page.url,
+            "role": page.role,
+            "first_seen_run": run_id,
+            "last_status": page.status,
+            **fetched,
+        }
+        marks = ", ".join("?" for _ in new)
         cursor = db.conn.execute(
-            "INSERT INTO pages (source_id, url, role, first_seen_run, last_status) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [source_id, page.url, page.role, run_id, page.status],
+            f"INSERT INTO pages ({', '.join(new)}) VALUES ({marks})", list(new.values())
         )
-        page_id = inserted_id(cursor)
-    else:
-        page_id = int(row[0])
-        wanted = {"role": page.role, "last_status": page.status}
-        if page.outcome in ("not_modified", "unchanged"):
-            wanted["etag"] = page.etag or row[2]
-            wanted["last_modified"] = page.last_modified or row[3]
-        current = {"role": row[1], "etag": row[2], "last_modified": row[3], "last_status": row[4]}
-        diff = {k: v for k, v in wanted.items() if current[k] != v}
-        if diff:
-            sets = ", ".join(f"{k} = ?" for k in diff)
-            db.conn.execute(f"UPDATE pages SET {sets} WHERE id = ?", [*diff.values(), page_id])
-    if page.outcome == CHANGED:
-        # the page text and its diff are written by history (it needs the old text first)
-        db.conn.execute(
-            "UPDATE pages SET etag = ?, last_modified = ?, content_hash = ?, links = ?, "
-            "extractor_version = ? WHERE id = ?",
-            [
-                page.etag,
-                page.last_modified,
-                page.content_hash,
-                json.dumps(list(page.links)),
-                page.extractor_version,
-                page_id,
-            ],
-        )
+        return inserted_id(cursor)
+    page_id = int(row[0])
+    wanted = {"role": page.role, "last_status": page.status}
+    if page.outcome in ("not_modified", "unchanged"):
+        wanted["etag"] = page.etag or row[2]
+        wanted["last_modified"] = page.last_modified or row[3]
+    current = {"role": row[1], "etag": row[2], "last_modified": row[3], "last_status": row[4]}
+    diff = {k: v for k, v in wanted.items() if current[k] != v}
+    diff.update(fetched)  # written whatever the row held, as the fetch produced them
+    if diff:
+        sets = ", ".join(f"{k} = ?" for k in diff)
+        db.conn.execute(f"UPDATE pages SET {sets} WHERE id = ?", [*diff.values(), page_id])
     return page_id
 
 
