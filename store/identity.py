@@ -124,6 +124,11 @@ def _figure_hash(value: float, unit: Any) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
+def _compared_value(value: Any) -> float:
+    """A figure's value as compared: the value, not its formatting."""
+    return float(f"{float(value or 0):.6g}")
+
+
 def _comparable(entity: Entity, data: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in COMPARED_FIELDS[entity]:
@@ -131,7 +136,7 @@ def _comparable(entity: Entity, data: dict[str, Any]) -> dict[str, Any]:
         if name == "url":
             value = canonical_url(value)
         elif name == "value":
-            value = float(f"{float(value or 0):.6g}")  # value, not formatting
+            value = _compared_value(value)
         elif name == "sections":
             value = {norm_text(k): norm_text(v) for k, v in (value or {}).items()}
         elif isinstance(value, str):
@@ -149,7 +154,7 @@ def _figure_sighting(data: dict[str, Any], page_url: str) -> Sighting:
     # ASCII path (the '§' sent every sentence down the Unicode one).
     template = title_key(str(data["context"]).replace(title, " ", 1))
     key = f"{page_url}|{hashlib.sha1(template.encode()).hexdigest()[:12]}"
-    value = float(f"{float(data.get('value') or 0):.6g}")
+    value = _compared_value(data.get("value"))
     unit = data.get("unit")
     if isinstance(unit, str):
         unit = norm_text(unit)
