@@ -77,9 +77,7 @@ def _watch_crawler(crawler_pid: int) -> None:
             time.sleep(WATCH_INTERVAL_S)
             try:
                 os.kill(crawler_pid, 0)
-            except ProcessLookupError:
-                os._exit(1)
-            except PermissionError:  # the PID was reused by another user's process
+            except (ProcessLookupError, PermissionError):  # gone, or its PID another user's
                 os._exit(1)
 
     threading.Thread(target=watch, name="agencywatch-crawler-watch", daemon=True).start()

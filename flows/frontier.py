@@ -84,15 +84,15 @@ class Frontier:
 
     def pop_others(self, n: int) -> list[tuple[str, str]]:
         """Up to `n` queued pages that are not listings, oldest first."""
-        with self._lock:
-            count = min(n, len(self._queue))
-            return [self._queue.popleft()[1:] for _ in range(count)]
+        return self._pop_from(self._queue, n)
 
     def pop_listings(self, n: int) -> list[tuple[str, str]]:
         """Up to `n` queued listing pages, oldest first."""
+        return self._pop_from(self._listings, n)
+
+    def _pop_from(self, queue: deque[tuple[int, str, str]], n: int) -> list[tuple[str, str]]:
         with self._lock:
-            count = min(n, len(self._listings))
-            return [self._listings.popleft()[1:] for _ in range(count)]
+            return [queue.popleft()[1:] for _ in range(min(n, len(queue)))]
 
     @property
     def listings_queued(self) -> int:

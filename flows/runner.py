@@ -143,16 +143,16 @@ def crawl_sources(
         if frontier.accepted == 1 and len(frontier):  # the start page alone: it says the rest
             submit(source, _take(frontier, 1))
             return
-        if source.follow and frontier.listings_queued and not pager.walking:
+        if not source.follow:  # nothing to walk: the queue in its order
+            while len(frontier) and _batches(inflight, source) < BATCHES_IN_FLIGHT:
+                submit(source, _take(frontier, BATCH_PAGES))
+            return
+        if frontier.listings_queued and not _batches(inflight, source, walks=True):
             work = frontier.pop_listings(WALK_PAGES)
             budget = frontier.reserve(pager.budget(frontier))
-            pager.walking = True
             submit(source, work, Walk(budget, frozenset(pager.known), pager.states(db, source)))
         while frontier.others_queued and _batches(inflight, source) < BATCHES_IN_FLIGHT:
             submit(source, frontier.pop_others(BATCH_PAGES))
-        if not source.follow and frontier.listings_queued:  # nothing walks: list pages queue
-            while len(frontier) and _batches(inflight, source) < BATCHES_IN_FLIGHT:
-                submit(source, _take(frontier, BATCH_PAGES))
 
     for source in sources:
         fill(source)
@@ -161,7 +161,7 @@ def crawl_sources(
         source, work, walk = inflight.pop(handle)
         batch = _batch_or_failure(executor, handle, source, work)
         if walk is not None:
-            pagers[source.name].walked(frontiers[source.name], batch, work, walk)
+            _settle_walk(frontiers[source.name], batch, work, walk)
         write_batch(db, run_id, batch)
         follow_links(source, frontiers[source.name], batch)
         pagers[source.name].learn(batch)
@@ -171,12 +171,11 @@ def crawl_sources(
 
 
 class _Pager:
-    """One source's pagination in a run: at most one walking batch at a time, so two never
-    fetch the same list page; what the run knows of its list pages; and how many detail
-    pages a list page brings, which sizes a walk under a tight `max_pages`."""
+    """One source's pagination in a run (one walking batch at a time, so two never fetch the
+    same list page): what the run knows of its list pages, and how many detail pages a list
+    page brings, which sizes a walk under a tight `max_pages`."""
 
     def __init__(self) -> None:
-        self.walking = False
         self.known: set[str] = set()
         self.listings = 0
         self.details = 0
@@ -198,13 +197,6 @@ class _Pager:
             self._states = page_states(db, source.name, linking=True)
         return self._states
 
-    def walked(self, frontier: Frontier, batch: SourceBatch, work: list[Work], walk: Walk) -> None:
-        started = {url for url, _ in work}
-        extra = [p.url for p in batch.pages if p.url not in started]
-        claimed = sum(1 for url in extra if frontier.claim(url))
-        frontier.release(walk.budget - claimed)
-        self.walking = False
-
     def learn(self, batch: SourceBatch) -> None:
         for page in batch.pages:
             if page.role != "listing":
@@ -219,9 +211,22 @@ class _Pager:
                     self.details += 1
 
 
-def _batches(inflight: dict[Any, tuple[Source, list[Work], Walk | None]], source: Source) -> int:
-    """Batches of detail pages (not walks) in flight for `source`."""
-    return sum(1 for s, _, walk in inflight.values() if s is source and walk is None)
+def _settle_walk(frontier: Frontier, batch: SourceBatch, work: list[Work], walk: Walk) -> None:
+    """Record the pages a walk fetched beyond its start as seen, and give back the budget it
+    reserved and did not use."""
+    started = {url for url, _ in work}
+    claimed = sum(1 for p in batch.pages if p.url not in started and frontier.claim(p.url))
+    frontier.release(walk.budget - claimed)
+
+
+def _batches(
+    inflight: dict[Any, tuple[Source, list[Work], Walk | None]],
+    source: Source,
+    *,
+    walks: bool = False,
+) -> int:
+    """Batches in flight for `source`: those that walk pagers, or (by default) the others."""
+    return sum(1 for s, _, w in inflight.values() if s is source and (w is not None) == walks)
 
 
 def _take(frontier: Frontier, n: int) -> list[Work]:
