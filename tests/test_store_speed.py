@@ -19,7 +19,7 @@ SKIPPED = {"runs", "_sqlite_migrations"}  # run rows carry wall-clock times
 def _page(i: int, title: str = "Title", extra: str = "") -> PageRecord:
     url = f"https://www.klaster.lt/en/news/page-{i}"
     news = tuple(
-        NewsItem(f"News {i}.{n}", "2026-01-0%d" % (n + 1), "Teaser.", f"{url}/item-{n}")
+        NewsItem(f"News {i}.{n}", f"2026-01-0{n + 1}", "Teaser.", f"{url}/item-{n}")
         for n in range(3)
     )
     figures = tuple(
