@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
-from extractors.text import digit_run_starts, matches_at, trie_regex
+from extractors.text import digit_run_starts, find_all, matches_at, trie_regex
 
 # parse_date reads this much of its input: a date expression is short, and a bound keeps the
 # cost of a call independent of what a caller passes in.
@@ -356,14 +356,12 @@ def _raw_atoms(text: str) -> list[_Atom]:
 def _men_starts(text: str) -> list[int]:
     """Where `_MEN` ("mėn", any case) matches, found by its rare middle letter with str.find:
     a regex scan tests every character of a page's text."""
-    out: list[int] = []
-    for middle in "ėĖ":
-        at = text.find(middle, 1)
-        while at >= 0:
-            if text[at - 1] in "mM" and text[at + 1 : at + 2] in ("n", "N"):
-                out.append(at - 1)
-            at = text.find(middle, at + 1)
-    return out
+    return [
+        at - 1
+        for middle in "ėĖ"
+        for at in find_all(text, middle, 1)
+        if text[at - 1] in "mM" and text[at + 1 : at + 2] in ("n", "N")
+    ]
 
 
 def _has_any(text: str, chars: str | None) -> bool:

@@ -13,7 +13,6 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-
 # design.md's list, plus the two other magnitude abbreviations of the money rule (`tūkst.`,
 # `mlrd.`) which, like `mln.`, sit inside a figure and are never a sentence end.
 ABBREVIATIONS = frozenset(
@@ -140,7 +139,7 @@ class SentenceIndex:
         stop = len(text) if newline < 0 else newline
         # `_END.finditer(text, line, stop)`, tried only at the line's punctuation: a match
         # holds one mark and spaces, so matches at the marks never overlap
-        marks = sorted(at for mark in ".!?" for at in _finds(text, mark, line, stop))
+        marks = sorted(at for mark in ".!?" for at in find_all(text, mark, line, stop))
         ends = [end for end in (_END.match(text, at, stop) for at in marks) if end is not None]
         return stop, ends, [end.start() for end in ends]
 
@@ -150,8 +149,10 @@ class SentenceIndex:
         return self._judged[end.start()]
 
 
-def _finds(text: str, char: str, start: int, stop: int) -> Iterator[int]:
-    """Every offset of `char` in text[start:stop]."""
+def find_all(text: str, char: str, start: int = 0, stop: int | None = None) -> Iterator[int]:
+    """Every offset of `char` in text[start:stop], by str.find: where the character is rare,
+    far cheaper than a regex scan, which tests every character of the text."""
+    stop = len(text) if stop is None else stop
     at = text.find(char, start, stop)
     while at >= 0:
         yield at
@@ -193,13 +194,7 @@ _ASCII_BYTES = bytes(range(128))
 def _ascii_run_starts(text: str) -> list[int]:
     """Where runs of 0-9 begin, found by str.find per digit: the regex engine tests every
     character of a long text (~30 ns each), find skips to the few digits there are."""
-    found: list[int] = []
-    for digit in "0123456789":
-        at = text.find(digit)
-        while at >= 0:
-            found.append(at)
-            at = text.find(digit, at + 1)
-    found.sort()
+    found = sorted(at for digit in "0123456789" for at in find_all(text, digit))
     return [at for i, at in enumerate(found) if i == 0 or found[i - 1] != at - 1]
 
 
