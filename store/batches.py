@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from extractors.records import PageExtraction
+from extractors.records import PageExtraction, pickled_by_fields
 from store.identity import PageKeys
 
 # fetch outcomes; only 'changed' pages are (re)extracted and can add, update or remove items
@@ -18,6 +18,7 @@ CHANGED, UNCHANGED, NOT_MODIFIED, NOT_HTML, FAILED = (
 )
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class SourceInfo:
     name: str
@@ -26,6 +27,7 @@ class SourceInfo:
     config: dict[str, Any] = field(default_factory=dict)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class PageRecord:
     url: str  # normalised URL asked for
@@ -50,6 +52,7 @@ class PageRecord:
     extractor_version: str = ""
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class SourceBatch:
     source: SourceInfo
@@ -58,6 +61,7 @@ class SourceBatch:
     counts: dict[str, int] = field(default_factory=dict)  # fetch counters (requests, bytes...)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class PageState:
     """What the store remembers of a URL, for conditional GETs and re-following links."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from extractors.html import norm
-from extractors.records import PageExtraction
+from extractors.records import PageExtraction, pickled_by_fields
 from extractors.urls import normalise_url
 
 Entity = str  # 'news' | 'event' | 'good_practice' | 'figure'
@@ -45,6 +45,7 @@ COMPARED_FIELDS: dict[Entity, tuple[str, ...]] = {
 }
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Sighting:
     """One record as read from one page in one run, ready to compare with the store."""
@@ -210,6 +211,7 @@ def changed_fields(
     return fields
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class PageKeys:
     """What the store compares of one extracted page. A pure function of the extraction, so

@@ -143,3 +143,45 @@ def test_workers_and_fork_server_exit_when_the_crawler_is_killed() -> None:
     while time.monotonic() < deadline and any(map(_running, [*workers, fork_server])):
         time.sleep(0.1)
     assert not [p for p in [*workers, fork_server] if _running(p)]
+
+
+def test_records_cross_the_process_boundary_unchanged() -> None:
+    """What an extraction process sends back (records, keys, page records) pickles by field
+    values (`records.pickled_by_fields`): every fixture page, good practice sections and
+    figures included, comes back equal, and a class that cannot be rebuilt that way says so."""
+    import pickle
+    from dataclasses import dataclass, field, replace
+
+    from extractors.core import extract
+    from extractors.evaluate import fixture_pairs
+    from extractors.records import pickled_by_fields
+    from store.batches import PageState, SourceBatch, SourceInfo
+    from store.identity import page_keys
+
+    pairs = fixture_pairs()
+    assert pairs
+    kinds: set[str] = set()
+    for page, _expected in pairs:
+        url = "https://example.org/" + page.name
+        extraction = extract(page.read_bytes(), url, "auto")
+        keys = page_keys(extraction, url)
+        kinds.update(k for k in ("news", "events", "good_practices", "figures")
+                     if getattr(extraction, k))
+        record = PageRecord(url=url, outcome=CHANGED, fetched_at="2026-11-28T00:00:00Z",
+                            extraction=extraction, keys=keys, links=("next " + url,))
+        batch = SourceBatch(SourceInfo("s", url, "auto", {"a": 1}), (record,), counts={"x": 1})
+        state = PageState(url, '"e"', None, "h", 3, ("detail " + url,))
+        for value in (extraction, keys, batch, state):
+            back = pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            assert back == value and type(back) is type(value)
+            assert value.__reduce__()[0] is type(value)  # rebuilt by its class, not copyreg
+        assert pickle.loads(pickle.dumps(replace(record, extraction=None))).extraction is None
+    assert kinds == {"news", "events", "good_practices", "figures"}
+
+    @dataclass(frozen=True, slots=True)
+    class Derived:
+        a: int
+        b: int = field(init=False, default=0)
+
+    with pytest.raises(TypeError, match="__init__ argument"):
+        pickled_by_fields(Derived)
