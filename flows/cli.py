@@ -189,9 +189,13 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
     open_db(args.db).close()
     with crawl_lock(args.db, wait_s=settings.lock_wait_s):
         pass  # fail fast, before Prefect starts, when another crawl holds the store
+    if args.local and args.dask:
+        raise ConfigError("--local and --dask exclude each other (Dask runs Prefect tasks)")
+    if not args.dask:  # Dask workers extract in their own threads
+        from flows import extract_pool
+
+        extract_pool.warm_up()  # its imports overlap ours and the API server's boot
     if args.local:
-        if args.dask:
-            raise ConfigError("--local and --dask exclude each other (Dask runs Prefect tasks)")
         return _crawl_local(args, settings)
     prepare_prefect(settings)
     api_server = None

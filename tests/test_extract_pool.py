@@ -185,3 +185,47 @@ def test_records_cross_the_process_boundary_unchanged() -> None:
 
     with pytest.raises(TypeError, match="__init__ argument"):
         pickled_by_fields(Derived)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads process states from /proc")
+def test_warm_up_starts_the_fork_server_the_run_uses_and_stops(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`crawl` starts the fork server before Prefect's API server is up; the run's pool forks
+    from that one, and the run stops it, also when no page needed extracting."""
+    import multiprocessing
+    import time
+    from multiprocessing import forkserver
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork server on this platform")
+
+    def server_pid() -> int | None:
+        pid: int | None = forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined]
+        return pid
+
+    def gone(pid: int) -> bool:
+        deadline = time.monotonic() + 10
+        while _running(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return not _running(pid)
+
+    monkeypatch.setenv(extract_pool.ENV, "2")
+    assert extract_pool.warm_up()
+    pid = server_pid()
+    assert pid is not None and _running(pid)
+    with extract_pool.extraction_processes():
+        future = extract_pool.submit(pow, 2, 10)
+        assert future is not None and extract_pool.result(future) == 1024
+        assert server_pid() == pid  # forked from the warm one, not a second server
+    assert gone(pid)
+
+    assert extract_pool.warm_up()  # an unchanged re-crawl extracts nothing
+    idle = server_pid()
+    assert idle is not None and idle != pid
+    with extract_pool.extraction_processes():
+        pass
+    assert gone(idle)
+
+    monkeypatch.setenv(extract_pool.ENV, "0")  # extraction in the threads: nothing to warm
+    assert not extract_pool.warm_up() and server_pid() is None
