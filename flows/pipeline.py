@@ -10,6 +10,11 @@ import os
 import threading
 from typing import Any, Generic, TypeVar
 
+# Imported here, while the API server boots, rather than lazily once it is up: Prefect
+# imports these only when the flow starts (fastapi.encoders for its parameters, ~0.5 s).
+import fastapi.encoders  # noqa: F401
+import prefect.flow_engine
+import prefect.task_engine  # noqa: F401
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
