@@ -38,13 +38,19 @@ SERVER_ENV = {
     "PREFECT__SERVER_EPHEMERAL": "1",
     "PREFECT__SERVER_FINAL": "1",
 }
+# Defaults for the temporary server; the environment overrides each.
 # Automations (reactive triggers and their actions) outlive a run only on a real server: on
 # this temporary one, the triggers service still put every event of the run through its
-# clock and causal ordering with no automation to match. Off unless the environment says
-# otherwise (2,100-page crawl: ~5 s less CPU, see the README's benchmark notes).
-QUIET_SERVICES = {
+# clock and causal ordering with no automation to match (2,100-page crawl: ~5 s less CPU, see
+# the README's benchmark notes). Block types are registered by any server started with the
+# same PREFECT_HOME that needs them; registering them here first imports every installed
+# Prefect collection (prefect-dask, and Dask with it): ~0.7 of the server's ~8 s boot, spent
+# while the crawl waits for it.
+TEMPORARY_DEFAULTS = {
     "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
     "PREFECT_SERVER_SERVICES_ACTIONS_ENABLED": "false",
+    "PREFECT_SERVER_REGISTER_BLOCKS_ON_START": "false",
+    "PREFECT_SERVER_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false",
 }
 PORT_IN_USE_EXIT = 3  # uvicorn's exit code when the port was taken meanwhile
 FALSE = frozenset({"0", "false", "no", "off"})
@@ -146,7 +152,7 @@ class LocalApiServer:
     def start(self) -> LocalApiServer:
         self.port = _free_port()
         self.command = self.server_command(self.port)
-        env = {**QUIET_SERVICES, **os.environ, **SERVER_ENV}
+        env = {**TEMPORARY_DEFAULTS, **os.environ, **SERVER_ENV}
         self.process = subprocess.Popen(self.command, env=env, stdin=subprocess.DEVNULL)
         atexit.register(self.stop)
         log.info("starting a temporary Prefect API server on %s", self.api_url)

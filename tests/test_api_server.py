@@ -56,12 +56,12 @@ def test_a_server_that_never_answers_times_out_and_is_stopped():
 
 
 class _EnvDump(LocalApiServer):
-    """Writes the automation switches it was started with, then exits."""
+    """Writes the switches it was started with, then exits."""
 
     out: Path
 
     def server_command(self, port: int) -> list[str]:
-        names = list(api_server.QUIET_SERVICES)
+        names = list(api_server.TEMPORARY_DEFAULTS)
         code = (
             "import json, os, sys; json.dump({n: os.environ.get(n) for n in "
             f"{names!r}}}, open(sys.argv[1], 'w'))"
@@ -79,8 +79,10 @@ def _started_env(tmp_path: Path) -> dict[str, str | None]:
     return dict(json.loads(server.out.read_text()))
 
 
-def test_automations_are_off_on_the_temporary_server_unless_asked_for(tmp_path, monkeypatch):
-    for name in api_server.QUIET_SERVICES:
+def test_automations_and_block_registration_are_off_on_the_temporary_server_by_default(
+    tmp_path, monkeypatch
+):
+    for name in api_server.TEMPORARY_DEFAULTS:
         monkeypatch.delenv(name, raising=False)
     assert set(_started_env(tmp_path).values()) == {"false"}
     monkeypatch.setenv("PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED", "true")
