@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
-from extractors.text import digit_run_starts, find_all, matches_at, trie_regex
+from extractors.text import DIGIT_RUN, digit_run_starts, find_all, matches_at, trie_regex
 
 # parse_date reads this much of its input: a date expression is short, and a bound keeps the
 # cost of a call independent of what a caller passes in.
@@ -309,11 +309,16 @@ def _year_range_atom(m: re.Match[str]) -> _Atom:
 
 # Every pattern but the month-first ones starts with a day or year whose first digit begins a
 # run of digits (their lookbehinds forbid a letter or digit before it): they are tried only
-# there, not at every character. The month-first ones are tried where a month name starts
-# shortly before a digit (mdy: the day, my: the year) or "mėn" (m_men).
+# there, not at every character. A day is a run of one or two digits, a year a run of four
+# (no pattern lets a digit touch either), so each kind is tried only at the runs it can start
+# with. The month-first ones are tried where a month name starts shortly before what must
+# follow it: the day (mdy), the year (my) or "mėn" (m_men).
 _MEN = re.compile("[mM][ėĖ][nN]")  # what "mėn" matches ignoring case
 _MONTH_START = re.compile(_month("mn"), re.IGNORECASE)
-_MONTH_FIRST = frozenset({"mdy", "my", "m_men"})
+_STARTS_WITH = {"iso": "year", "ymd_num": "year", "dmy_num": "day", "dmy": "day",
+                "mdy": "month", "my": "month", "ymd": "year", "ydm": "year", "m_men": "month",
+                "years": "year"}
+_AFTER_MONTH = {"mdy": "day", "my": "year", "m_men": "men"}
 # What a kind cannot match without: it is not tried at every anchor of a text that lacks it
 # (most date lines have one form; "28-06-2024" has no month name, "June 28, 2024" no dash).
 _NEEDS_MONTH = frozenset({"dmy", "mdy", "my", "ymd", "ydm", "m_men"})
@@ -326,17 +331,21 @@ MONTH_REACH = 2 * (max(map(len, MONTHS)) + 1) + 16
 
 
 def _raw_atoms(text: str) -> list[_Atom]:
-    digits = digit_run_starts(text)
+    anchors = _day_and_year_starts(text)
     # the search for a month name anywhere tries every name at every character (~0.14 us a
     # character): worth it on a date line, not on a page's text, where the kinds that need a
     # name are tried at the digits anyway
     has_month = len(text) > PARSE_LIMIT or _MONTH_START.search(text) is not None
-    months = _month_starts(text, sorted(digits + _men_starts(text))) if has_month else []
+    anchors["men"] = _men_starts(text) if has_month else []
+    anchors["month"] = _month_starts(
+        text, sorted(anchors["day"] + anchors["year"] + anchors["men"])) if has_month else []
     found: list[_Atom] = []
     for kind, pattern in _PATTERNS.items():
         if (kind in _NEEDS_MONTH and not has_month) or not _has_any(text, _NEEDS.get(kind)):
             continue
-        for m in matches_at(pattern, text, months if kind in _MONTH_FIRST else digits):
+        if kind in _AFTER_MONTH and not anchors[_AFTER_MONTH[kind]]:
+            continue
+        for m in matches_at(pattern, text, anchors[_STARTS_WITH[kind]]):
             if kind == "years":
                 atom = _year_range_atom(m)
             elif kind.endswith("_num") or kind == "iso":
@@ -351,6 +360,21 @@ def _raw_atoms(text: str) -> list[_Atom]:
         if not chosen or atom.start >= chosen[-1].end:
             chosen.append(atom)
     return chosen
+
+
+def _day_and_year_starts(text: str) -> dict[str, list[int]]:
+    """Where a day (a run of one or two digits) or a year (a run of four) can start."""
+    if len(text) <= PARSE_LIMIT:  # one regex scan: str.find per digit pays off on long texts
+        runs = [(m.start(), m.end()) for m in DIGIT_RUN.finditer(text)]
+    else:
+        runs = [(at, _run_end(text, at)) for at in digit_run_starts(text)]
+    return {"day": [at for at, end in runs if end - at <= 2],
+            "year": [at for at, end in runs if end - at == 4]}
+
+
+def _run_end(text: str, at: int) -> int:
+    run = DIGIT_RUN.match(text, at)
+    return run.end() if run is not None else at
 
 
 def _men_starts(text: str) -> list[int]:
