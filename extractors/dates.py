@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -244,6 +245,9 @@ def _time_of(m: re.Match[str]) -> str | None:
     return out
 
 
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def _valid(p: _Point) -> bool:
     if p.month is None:
         return p.year is not None
@@ -251,8 +255,9 @@ def _valid(p: _Point) -> bool:
         return False
     if p.day is None:
         return True
-    last = calendar.monthrange(p.year if p.year is not None else 2000, p.month)[1]
-    return 1 <= p.day <= last
+    # calendar.monthrange's count, without the weekday it also works out
+    leap = p.month == 2 and calendar.isleap(p.year if p.year is not None else 2000)
+    return 1 <= p.day <= _MONTH_DAYS[p.month] + leap
 
 
 def _blocked(m: re.Match[str]) -> _Atom:
@@ -315,14 +320,46 @@ def _year_range_atom(m: re.Match[str]) -> _Atom:
 # follow it: the day (mdy), the year (my) or "mėn" (m_men).
 _MEN = re.compile("[mM][ėĖ][nN]")  # what "mėn" matches ignoring case
 _MONTH_START = re.compile(_month("mn"), re.IGNORECASE)
-_STARTS_WITH = {"iso": "year", "ymd_num": "year", "dmy_num": "day", "dmy": "day",
-                "mdy": "month", "my": "month", "ymd": "year", "ydm": "year", "m_men": "month",
-                "years": "year"}
-_AFTER_MONTH = {"mdy": "day", "my": "year", "m_men": "men"}
-# What a kind cannot match without: it is not tried at every anchor of a text that lacks it
-# (most date lines have one form; "28-06-2024" has no month name, "June 28, 2024" no dash).
-_NEEDS_MONTH = frozenset({"dmy", "mdy", "my", "ymd", "ydm", "m_men"})
-_NEEDS = {"iso": "-", "ymd_num": "./", "dmy_num": "./-", "years": _DASH[1:-1]}  # one of these
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    """One pattern, the anchors it is tried at, and what a text cannot match it without (most
+    date lines have one form: "28-06-2024" has no month name, "June 28, 2024" no dash)."""
+
+    pattern: re.Pattern[str]
+    read: Callable[[re.Match[str]], _Atom]
+    starts_with: str  # "day", "year" or "month": the anchors it is tried at
+    needs: str = ""  # characters of which the text must hold one
+    needs_month: bool = False
+    after_month: str = ""  # a month-first kind: the "day", "year" or "men" after the name
+
+
+def _kinds() -> tuple[_Kind, ...]:
+    def numeric(kind: str) -> Callable[[re.Match[str]], _Atom]:
+        return lambda m: _numeric_atom(kind, m)
+
+    def text(kind: str) -> Callable[[re.Match[str]], _Atom]:
+        return lambda m: _text_atom(kind, m)
+
+    p = _PATTERNS
+    # in the order of _PATTERNS: of two atoms at one place and of one length, the first wins
+    return (
+        _Kind(p["iso"], numeric("iso"), "year", needs="-"),
+        _Kind(p["ymd_num"], numeric("ymd_num"), "year", needs="./"),
+        _Kind(p["dmy_num"], numeric("dmy_num"), "day", needs="./-"),
+        _Kind(p["dmy"], text("dmy"), "day", needs_month=True),
+        _Kind(p["mdy"], text("mdy"), "month", needs_month=True, after_month="day"),
+        _Kind(p["my"], text("my"), "month", needs_month=True, after_month="year"),
+        _Kind(p["ymd"], text("ymd"), "year", needs_month=True),
+        _Kind(p["ydm"], text("ydm"), "year", needs_month=True),
+        _Kind(p["m_men"], text("m_men"), "month", needs_month=True, after_month="men"),
+        _Kind(p["years"], _year_range_atom, "year", needs=_DASH[1:-1]),
+    )
+
+
+_KINDS = _kinds()
+assert len(_KINDS) == len(_PATTERNS)
 # where every atom starts: a day or year (a digit), else a month name
 _ATOM_START = re.compile(rf"\d|{_month('mn')}", re.IGNORECASE)
 # The farthest a month name can start before the digit or "mėn" that follows it: two names
@@ -340,19 +377,12 @@ def _raw_atoms(text: str) -> list[_Atom]:
     anchors["month"] = _month_starts(
         text, sorted(anchors["day"] + anchors["year"] + anchors["men"])) if has_month else []
     found: list[_Atom] = []
-    for kind, pattern in _PATTERNS.items():
-        if (kind in _NEEDS_MONTH and not has_month) or not _has_any(text, _NEEDS.get(kind)):
+    for kind in _KINDS:
+        if ((kind.needs_month and not has_month) or (kind.needs and not _has_any(text, kind.needs))
+                or (kind.after_month and not anchors[kind.after_month])):
             continue
-        if kind in _AFTER_MONTH and not anchors[_AFTER_MONTH[kind]]:
-            continue
-        for m in matches_at(pattern, text, anchors[_STARTS_WITH[kind]]):
-            if kind == "years":
-                atom = _year_range_atom(m)
-            elif kind.endswith("_num") or kind == "iso":
-                atom = _numeric_atom(kind, m)
-            else:
-                atom = _text_atom(kind, m)
-            found.append(atom)
+        found.extend(kind.read(m) for m in matches_at(kind.pattern, text,
+                                                      anchors[kind.starts_with]))
     # Leftmost first, then longest: "13-15 June 2007" beats its own "15 June 2007".
     found.sort(key=lambda a: (a.start, -(a.end - a.start)))
     chosen: list[_Atom] = []
@@ -365,11 +395,17 @@ def _raw_atoms(text: str) -> list[_Atom]:
 def _day_and_year_starts(text: str) -> dict[str, list[int]]:
     """Where a day (a run of one or two digits) or a year (a run of four) can start."""
     if len(text) <= PARSE_LIMIT:  # one regex scan: str.find per digit pays off on long texts
-        runs = [(m.start(), m.end()) for m in DIGIT_RUN.finditer(text)]
+        runs = [m.span() for m in DIGIT_RUN.finditer(text)]
     else:
         runs = [(at, _run_end(text, at)) for at in digit_run_starts(text)]
-    return {"day": [at for at, end in runs if end - at <= 2],
-            "year": [at for at, end in runs if end - at == 4]}
+    days: list[int] = []
+    years: list[int] = []
+    for start, end in runs:
+        if end - start <= 2:
+            days.append(start)
+        elif end - start == 4:
+            years.append(start)
+    return {"day": days, "year": years}
 
 
 def _run_end(text: str, at: int) -> int:
@@ -388,8 +424,8 @@ def _men_starts(text: str) -> list[int]:
     ]
 
 
-def _has_any(text: str, chars: str | None) -> bool:
-    return chars is None or any(c in text for c in chars)
+def _has_any(text: str, chars: str) -> bool:
+    return any(map(text.__contains__, chars))  # no generator: it costs more than the tests
 
 
 def _month_starts(text: str, anchors: list[int]) -> list[int]:
