@@ -171,23 +171,26 @@ def _title(parts: tuple[HtmlElement, ...], cell: HtmlElement | None,
            selectors: Mapping[str, str] | None, texts: _Texts
            ) -> tuple[HtmlElement | None, str, HtmlElement | None]:
     """(title element, title text, link): a heading, a title-classed element, else a link."""
-    links = [a for p in parts for a in p.iter("a") if a.get("href")]
     chosen = first_of(_select(parts, selectors, "title"), cell, _heading_in(parts, texts))
     textual = None  # the title-like links: read only for an unlinked heading or no heading
     if chosen is not None and _unlinked(chosen):
-        textual = _textual(links, texts)
+        textual = _textual(_links(parts), texts)
         if _late(chosen, parts, textual):
             chosen = None  # a heading below the item's own link is a box inside it ("Don't miss")
     if chosen is not None:
-        link = first_of(_select(parts, selectors, "link"),
-                        _link_of(chosen, parts, links, texts))
+        link = first_of(_select(parts, selectors, "link"), _link_of(chosen, parts, texts))
         text = _link_title(chosen, texts) if chosen.tag == "a" else texts[chosen]
         return chosen, text, link
-    textual = _textual(links, texts) if textual is None else textual
+    textual = _textual(_links(parts), texts) if textual is None else textual
     if not textual:
         return None, "", None
     best = _title_link(textual, texts)
     return best, _link_title(best, texts), first_of(_select(parts, selectors, "link"), best)
+
+
+def _links(parts: tuple[HtmlElement, ...]) -> list[HtmlElement]:
+    """The block's links; listed only when asked for: a linked heading, most titles, needs none."""
+    return [a for p in parts for a in p.iter("a") if a.get("href")]
 
 
 def _textual(links: list[HtmlElement], texts: _Texts) -> list[HtmlElement]:
@@ -249,8 +252,8 @@ def _heading_in(parts: tuple[HtmlElement, ...], texts: _Texts) -> HtmlElement | 
     return None
 
 
-def _link_of(title_el: HtmlElement, parts: tuple[HtmlElement, ...],
-             links: list[HtmlElement], texts: _Texts) -> HtmlElement | None:
+def _link_of(title_el: HtmlElement, parts: tuple[HtmlElement, ...], texts: _Texts
+             ) -> HtmlElement | None:
     """The title's own link, a link around it, else the block's Read more link."""
     if title_el.tag == "a":
         return title_el
@@ -263,7 +266,7 @@ def _link_of(title_el: HtmlElement, parts: tuple[HtmlElement, ...],
         if any(anc is p for p in parts):
             break
     # never just any first link: that is a share button or a category as often as not
-    return next((a for a in links if texts[a] and is_read_more(texts[a])), None)
+    return next((a for a in _links(parts) if texts[a] and is_read_more(texts[a])), None)
 
 
 def _link_title(link: HtmlElement, texts: _Texts) -> str:
