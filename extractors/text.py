@@ -9,7 +9,7 @@ the plain text the extractors see has one block (paragraph, list item, cell) per
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -18,6 +18,8 @@ from typing import Any
 ABBREVIATIONS = frozenset(
     {"mln", "sq", "d", "m", "proc", "e.g", "i.e", "dr", "no", "etc", "tūkst", "mlrd"}
 )
+_ABBREVIATIONS = tuple(ABBREVIATIONS)  # for str.endswith
+_LONGEST_ABBREVIATION = max(map(len, ABBREVIATIONS))
 
 # Opening quotes that may start a sentence: straight, curly, Lithuanian low-9, guillemets.
 _OPENING_QUOTES = "\"'“‘„«‚"
@@ -45,6 +47,11 @@ def normalise_ws(text: str) -> str:
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
+    # Most words before a full stop are no abbreviation, and need no regex: one that is ends
+    # the few characters before the dot (lower-cased), or before a newline there (`$`).
+    stop = dot - 1 if dot and text[dot - 1] == "\n" else dot
+    if not text[max(0, stop - _LONGEST_ABBREVIATION) : stop].lower().endswith(_ABBREVIATIONS):
+        return False
     # Look back a short, bounded window: abbreviations are short words.
     window = text[max(0, dot - 12) : dot]
     found = _WORD_BEFORE_DOT.search(window)
@@ -100,20 +107,16 @@ def split_sentences(text: str) -> list[str]:
 class SentenceIndex:
     """Finds the sentence holding an offset, for many lookups on one text.
 
-    Only the candidate ends nearest an offset asked for are judged, each once: figures sit in
-    a few sentences of a long text, and judging an end (the abbreviation test) is the cost.
-    The answer is the one `sentence_spans` gives.
+    Only the lines holding an offset asked for are split, each once: figures sit in a few
+    lines of a long text. The answer is the one `sentence_spans` gives.
     """
 
-    __slots__ = ("_judged", "_lines", "_sentences", "_text")
+    __slots__ = ("_lines", "_text")
 
     def __init__(self, text: str) -> None:
         self._text = text
-        # line start -> (line end, the line's candidate ends, their starts)
-        self._lines: dict[int, tuple[int, list[re.Match[str]], list[int]]] = {}
-        self._judged: dict[int, bool] = {}  # candidate end's start -> whether it ends a sentence
-        # Many figures share a sentence; normalising it once keeps a long one linear.
-        self._sentences: dict[int, str] = {}  # sentence start -> the sentence
+        # line start -> its sentences' starts and ends, and their texts once asked for
+        self._lines: dict[int, tuple[list[int], list[int], list[str | None]]] = {}
 
     def sentence_at(self, offset: int) -> str:
         """The whitespace-normalised sentence containing `offset` ("" when none does)."""
@@ -121,38 +124,24 @@ class SentenceIndex:
         if not 0 <= offset < len(text):
             return ""
         line = text.rfind("\n", 0, offset) + 1
-        if line not in self._lines:
-            self._lines[line] = self._candidates(line)
-        line_stop, ends, starts = self._lines[line]
-        if offset == line_stop:
-            return ""  # the newline itself
-        i = bisect_left(starts, offset)  # ends[:i] start before the offset
-        begin = line
-        for end in reversed(ends[:i]):
-            if self._ends(end):
-                if offset >= end.end():
-                    begin = end.end()
-                    break
-                return ""  # in the space after a sentence
-        if begin not in self._sentences:
-            stop = next((end.start() + 1 for end in ends[i:] if self._ends(end)), line_stop)
-            self._sentences[begin] = normalise_ws(text[begin:stop])
-        return self._sentences[begin]
+        spans = self._lines.get(line)
+        if spans is None:
+            spans = self._lines[line] = self._split(line)
+        starts, ends, sentences = spans
+        i = bisect_right(starts, offset) - 1  # the line's first sentence starts at the line
+        if offset >= ends[i]:
+            return ""  # in the space after a sentence, or the newline itself
+        sentence = sentences[i]
+        if sentence is None:
+            # many figures share a sentence; normalising it once keeps a long one linear
+            sentence = sentences[i] = normalise_ws(text[starts[i] : ends[i]])
+        return sentence
 
-    def _candidates(self, line: int) -> tuple[int, list[re.Match[str]], list[int]]:
+    def _split(self, line: int) -> tuple[list[int], list[int], list[str | None]]:
         text = self._text
         newline = text.find("\n", line)
-        stop = len(text) if newline < 0 else newline
-        # `_END.finditer(text, line, stop)`, tried only at the line's punctuation: a match
-        # holds one mark and spaces, so matches at the marks never overlap
-        marks = sorted(at for mark in ".!?" for at in find_all(text, mark, line, stop))
-        ends = [end for end in (_END.match(text, at, stop) for at in marks) if end is not None]
-        return stop, ends, [end.start() for end in ends]
-
-    def _ends(self, end: re.Match[str]) -> bool:
-        if end.start() not in self._judged:
-            self._judged[end.start()] = _ends_sentence(self._text, end)
-        return self._judged[end.start()]
+        spans = _line_sentences(text, line, len(text) if newline < 0 else newline)
+        return [a for a, _ in spans], [b for _, b in spans], [None] * len(spans)
 
 
 def find_all(text: str, char: str, start: int = 0, stop: int | None = None) -> Iterator[int]:
