@@ -32,6 +32,12 @@ def ensure_source(db: sqlite_utils.Database, source: SourceInfo) -> int:
     return int(db.execute("SELECT id FROM sources WHERE name = ?", [source.name]).fetchone()[0])
 
 
+def has_pages(db: sqlite_utils.Database, source_name: str) -> bool:
+    """Whether the store holds any page of the source (a re-crawl, not a first crawl)."""
+    sql = "SELECT 1 FROM pages p JOIN sources s ON s.id = p.source_id WHERE s.name = ? LIMIT 1"
+    return db.execute(sql, [source_name]).fetchone() is not None
+
+
 def page_states(
     db: sqlite_utils.Database,
     source_name: str,

@@ -10,7 +10,15 @@ from typing import Any
 from flows.config import Source
 from flows.frontier import Frontier
 from flows.http import Fetcher, FetchPolicy
-from flows.runner import WALK_PAGES, RunResult, ThreadExecutor, _Pager, run_crawl_once
+from flows.runner import (
+    BATCH_PAGES,
+    REVISIT_BATCH_PAGES,
+    WALK_PAGES,
+    RunResult,
+    ThreadExecutor,
+    _Pager,
+    run_crawl_once,
+)
 from store.db import open_db
 from store.writer import page_states
 from tests.scenario_site import Item, Site, SiteServer
@@ -152,3 +160,20 @@ def test_a_walk_keeps_a_tight_budget_for_detail_pages_too(tmp_path: Path) -> Non
     assert len(fetched) == 12 and set(fetched.values()) == {1}
     # breadth first, as the queue: the list pages crawled bring the detail pages crawled
     assert len(listings) <= 4, listings
+
+
+def test_a_re_crawl_takes_its_detail_pages_in_bigger_batches(tmp_path: Path) -> None:
+    """A first crawl holds each page's body until its batch is written: BATCH_PAGES a batch.
+    A re-crawl of a source the store holds gets mostly 304s: fewer, bigger batches."""
+    site = Site(items=_items(2 * REVISIT_BATCH_PAGES), per_page=20)
+    db = tmp_path / "store.db"
+    with SiteServer(site) as server:
+        first, ex1 = _crawl(server, db, max_pages=5000)
+        second, ex2 = _crawl(server, db, max_pages=5000)
+    sizes1 = [n for n, walks in ex1.batches if not walks]
+    sizes2 = [n for n, walks in ex2.batches if not walks]
+    assert max(sizes1) == BATCH_PAGES and max(sizes2) == REVISIT_BATCH_PAGES
+    assert len(sizes2) < len(sizes1)
+    assert first.report["run"]["pages"]["fetched"] == 30 + 2 * REVISIT_BATCH_PAGES
+    assert second.report["run"]["pages"]["not_modified"] == 30 + 2 * REVISIT_BATCH_PAGES
+    assert second.changes_total == 0
