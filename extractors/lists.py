@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
@@ -128,24 +128,6 @@ def _scan(root: HtmlElement, page: Page, single: bool) -> list[Group]:
     return kept
 
 
-def furniture_of(page: Page) -> Callable[[HtmlElement], bool]:
-    """`page.furniture`, each element's verdict kept for the page: the list scan, its groups
-    and the list text all ask about many of the same elements."""
-    return page.memo("furniture_of", _remembered_furniture)
-
-
-def _remembered_furniture(page: Page) -> Callable[[HtmlElement], bool]:
-    verdicts: dict[HtmlElement, bool] = {}  # holding an element keeps its proxy, and its hash
-
-    def is_furniture(el: HtmlElement) -> bool:
-        verdict = verdicts.get(el)
-        if verdict is None:
-            verdict = verdicts[el] = page.furniture(el)
-        return verdict
-
-    return is_furniture
-
-
 def _comments(el: HtmlElement) -> bool:
     """Comment threads repeat like lists (author, date, text) but hold no items."""
     names = f"{el.get('class') or ''} {el.get('id') or ''}"
@@ -166,7 +148,7 @@ def _article_like(page: Page, groups: list[Group]) -> bool:
         parent = run.getparent()
         if parent is None or any(a in blocks for a in (parent, *parent.iterancestors())):
             continue
-        if not in_boilerplate(parent, furniture_of(page)):
+        if not in_boilerplate(parent, page.furniture):
             prose += len(norm(run))
     return prose >= PROSE_MIN
 
@@ -181,8 +163,7 @@ def list_text(page: Page) -> str:
     if not groups:
         return ""
     region = _common_ancestor([g.container for g in groups])
-    is_furniture = furniture_of(page)
-    furniture = {el for el in iter_elements(region) if el is not region and is_furniture(el)}
+    furniture = {el for el in iter_elements(region) if el is not region and page.furniture(el)}
     return "\n".join(lines(region, exclude=furniture))
 
 
@@ -197,11 +178,10 @@ def _common_ancestor(elements: list[HtmlElement]) -> HtmlElement:
 def _parents(root: HtmlElement, page: Page, single: bool = False) -> Iterator[HtmlElement]:
     """Elements that may hold a list, in document order; page furniture and comment threads
     are not entered (their lists are never items, and skipping them is most of the saving)."""
-    is_furniture = furniture_of(page)
     stack = [root]
     while stack:
         el = stack.pop()
-        if el is not root and (is_furniture(el) or _comments(el)):
+        if el is not root and (page.furniture(el) or _comments(el)):
             continue
         if len(el) >= MIN_ITEMS or (len(el) == 1 and (single or _list_hint(el))):
             yield el
@@ -244,7 +224,7 @@ def signature(el: HtmlElement) -> str:
 
 def _groups_in(parent: HtmlElement, page: Page, holds_list: set[HtmlElement],
                single: bool = False) -> Iterator[Group]:
-    base, selectors, is_furniture = page.url, page.selectors, furniture_of(page)
+    base, selectors = page.url, page.selectors
     children = [c for c in parent if isinstance(c.tag, str) and c.tag not in _NOT_ITEMS]
     by_sig: dict[str, list[int]] = defaultdict(list)
     for i, child in enumerate(children):
@@ -253,7 +233,7 @@ def _groups_in(parent: HtmlElement, page: Page, holds_list: set[HtmlElement],
     for positions in by_sig.values():
         if len(positions) < least:
             continue
-        positions = [i for i in positions if not is_furniture(children[i])]
+        positions = [i for i in positions if not page.furniture(children[i])]
         if len(positions) < least:
             continue  # a sidebar beside the content column is not the content's sibling item
         members = [children[i] for i in positions]

@@ -41,15 +41,24 @@ class Page:
         return result
 
     def furniture(self, el: HtmlElement) -> bool:
-        """Whether `el` is page furniture (navigation, sidebar, footer...); see html.py."""
-        # called for most elements of a list page: the test is fetched without `memo`'s
+        """Whether `el` is page furniture (navigation, sidebar, footer...); see html.py.
+
+        Each element's verdict is kept for the page: a list page's scan, its groups and its
+        list text ask about many of the same elements, and an ancestor walk
+        (`html.in_boilerplate`) about the same ancestors from every item.
+        """
+        # called for most elements of a list page: the verdicts are fetched without `memo`'s
         # lambda and import on every call
-        test: Callable[[HtmlElement], bool] | None = self._memo.get("furniture")
-        if test is None:
+        verdicts: dict[HtmlElement, bool] | None = self._memo.get("furniture")
+        if verdicts is None:
             from extractors.html import furniture_test
 
-            test = self._memo["furniture"] = furniture_test(self.tree)
-        return test(el)
+            self._memo["furniture_test"] = furniture_test(self.tree)
+            verdicts = self._memo["furniture"] = {}  # holding an element keeps its proxy
+        verdict = verdicts.get(el)
+        if verdict is None:
+            verdict = verdicts[el] = self._memo["furniture_test"](el)
+        return verdict
 
 
 @dataclass(frozen=True, slots=True)
