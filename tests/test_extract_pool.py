@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -121,12 +122,19 @@ def _running(pid: int) -> bool:
         return False
 
 
+def _exited(pids: list[int], timeout_s: float) -> bool:
+    """Whether every one of `pids` has exited within `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and any(map(_running, pids)):
+        time.sleep(0.05)
+    return not any(map(_running, pids))
+
+
 @pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads process states from /proc")
 def test_workers_and_fork_server_exit_when_the_crawler_is_killed() -> None:
     import signal
     import subprocess
     import sys
-    import time
 
     proc = subprocess.Popen([sys.executable, "-c", _POOL_SCRIPT], stdout=subprocess.PIPE, text=True)
     try:
@@ -139,10 +147,7 @@ def test_workers_and_fork_server_exit_when_the_crawler_is_killed() -> None:
     finally:
         proc.send_signal(signal.SIGKILL)  # no clean-up of any kind in the crawler
         proc.wait()
-    deadline = time.monotonic() + 10 * extract_pool.WATCH_INTERVAL_S
-    while time.monotonic() < deadline and any(map(_running, [*workers, fork_server])):
-        time.sleep(0.1)
-    assert not [p for p in [*workers, fork_server] if _running(p)]
+    assert _exited([*workers, fork_server], 10 * extract_pool.WATCH_INTERVAL_S)
 
 
 def test_records_cross_the_process_boundary_unchanged() -> None:
@@ -194,7 +199,6 @@ def test_warm_up_starts_the_fork_server_the_run_uses_and_stops(
     """`crawl` starts the fork server before Prefect's API server is up; the run's pool forks
     from that one, and the run stops it, also when no page needed extracting."""
     import multiprocessing
-    import time
     from multiprocessing import forkserver
 
     if "forkserver" not in multiprocessing.get_all_start_methods():
@@ -204,12 +208,6 @@ def test_warm_up_starts_the_fork_server_the_run_uses_and_stops(
         pid: int | None = forkserver._forkserver._forkserver_pid  # type: ignore[attr-defined]
         return pid
 
-    def gone(pid: int) -> bool:
-        deadline = time.monotonic() + 10
-        while _running(pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return not _running(pid)
-
     monkeypatch.setenv(extract_pool.ENV, "2")
     assert extract_pool.warm_up()
     pid = server_pid()
@@ -218,14 +216,14 @@ def test_warm_up_starts_the_fork_server_the_run_uses_and_stops(
         future = extract_pool.submit(pow, 2, 10)
         assert future is not None and extract_pool.result(future) == 1024
         assert server_pid() == pid  # forked from the warm one, not a second server
-    assert gone(pid)
+    assert _exited([pid], 10)
 
     assert extract_pool.warm_up()  # an unchanged re-crawl extracts nothing
     idle = server_pid()
     assert idle is not None and idle != pid
     with extract_pool.extraction_processes():
         pass
-    assert gone(idle)
+    assert _exited([idle], 10)
 
     monkeypatch.setenv(extract_pool.ENV, "0")  # extraction in the threads: nothing to warm
     assert not extract_pool.warm_up() and server_pid() is None
