@@ -30,11 +30,12 @@ from store.runs import finish_run, mark_dead_runs, start_run, utcnow
 from store.writer import finish_source, has_pages, page_states, write_batch
 
 log = logging.getLogger("agencywatch.run")
-BATCH_PAGES = 100  # pages per batch of a new source: each page's body and records are held
-# until its batch is written, so this bounds memory; Prefect's per-task cost bounds it below
-# A source the store already holds answers mostly 304s, with no body to hold, and on 100 of
-# them Prefect's per-task cost (~0.1 s of CPU) weighed: 5,000-article unchanged re-crawl,
-# 28.1 -> 25.1 s (3 runs each)
+# Pages per batch of a source the store does not hold yet: each page's body and records are
+# held until its batch is written, so this bounds memory; Prefect's per-task cost, below.
+BATCH_PAGES = 100
+# Pages per batch of a source the store holds: its pages answer mostly 304s, with no body to
+# hold, and on 100 of them Prefect's per-task cost (~0.1 s of CPU) weighed (5,000-article
+# unchanged re-crawl: 28.1 -> 25.1 s, 3 runs each).
 REVISIT_BATCH_PAGES = 300
 BATCHES_IN_FLIGHT = 2  # per source; the fetcher's host gate sets the real request rate
 LOCAL_BATCH_THREADS = 8  # batches at once across sources, as the flow's task runner
