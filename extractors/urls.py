@@ -45,6 +45,8 @@ _INVISIBLE = str.maketrans("", "", "\t\n\r")
 # safe_url_string never quotes, and no query, fragment, parameters (";"), dot segments ("/.")
 # or authority ("//"). Most links of a page are of this form.
 _PLAIN_PATH = re.compile(r"/(?![/.])(?:[A-Za-z0-9\-_~!$&'()*+,=:@%]|\.|/(?!\.))*")
+# scheme://netloc at the start of an absolute URL, as urlsplit divides it
+_WRITTEN_ORIGIN = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/?#]*")
 # a host and port whose canonical spelling the origin cache may hold (no userinfo, no IPv6)
 _PLAIN_NETLOC = re.compile(r"[A-Za-z0-9.\-]+(?::[0-9]{1,5})?")
 
@@ -91,6 +93,11 @@ def normalise_url(url: str, base: str | None = None) -> str:
         if plain is not None:
             return plain
         url = urljoin(base, url)
+    else:  # every fetch checks its URL: most are already a plain path on a plain origin
+        origin = _WRITTEN_ORIGIN.match(url)
+        plain = _plain_path(url, origin.group() + "/") if origin else None
+        if plain is not None:
+            return plain
     return _canonical(url)
 
 

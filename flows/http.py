@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 import requests
 from protego import Protego
 from requests.adapters import HTTPAdapter
+from requests.cookies import RequestsCookieJar
 
 from extractors.urls import WEB_SCHEMES, host_of, in_scope, normalise_url
 from flows.errors import FetchError, TerminalFetchError, TransientFetchError, one_line
@@ -264,6 +265,56 @@ def _read_environment_once(session: requests.Session) -> None:
     session.trust_env = False  # also skips ~/.netrc: a crawler sends no stored credentials
     if bundle:
         session.verify = bundle
+
+
+def _get(
+    session: requests.Session, url: str, headers: dict[str, str], timeout: tuple[float, float]
+) -> requests.Response:
+    """session.get(url, stream=True, allow_redirects=False), most of the time without
+    requests' per-request preparation (see _prepared_get)."""
+    prepared = _prepared_get(session, url, headers)
+    if prepared is None:
+        return session.get(
+            url, headers=headers, timeout=timeout, stream=True, allow_redirects=False
+        )
+    return session.send(prepared, timeout=timeout, stream=True, allow_redirects=False)
+
+
+# URL parts requests rewrites on its way out, which normalise_url keeps: userinfo (sent as an
+# Authorization header), dot segments (removed), percent-escapes (re-cased or decoded)
+_REWRITTEN_BY_REQUESTS = ("@", "/.", "%")
+
+
+def _prepared_get(
+    session: requests.Session, url: str, headers: dict[str, str]
+) -> requests.PreparedRequest | None:
+    """The GET `session.prepare_request` would build, built directly; None when it may differ.
+
+    Preparing a request (merging the session's cookies, headers, auth and hooks, then parsing,
+    IDNA-checking and re-quoting the URL) was a third of a loopback fetch's CPU, spent on the
+    crawl's one busy core (measured: a fetch 1.94 -> 1.23 ms of CPU without it). A canonical
+    ASCII URL (normalise_url's output) with none of the parts requests rewrites, sent by a
+    session with no cookies, auth, params or hooks that does not read the environment,
+    prepares to itself plus the session's headers. Anything else (a cookie the site set, a
+    proxy from the environment) takes requests' full path. session.send still sends it and
+    keeps the cookies a response sets.
+    """
+    if (
+        session.cookies
+        or session.trust_env
+        or session.auth is not None
+        or session.params
+        or any(session.hooks.values())
+        or not url.isascii()
+        or any(mark in url for mark in _REWRITTEN_BY_REQUESTS)
+    ):
+        return None
+    prepared = requests.PreparedRequest()
+    prepared.method = "GET"
+    prepared.url = url
+    prepared.prepare_headers({**session.headers, **headers})
+    prepared.prepare_cookies(RequestsCookieJar())  # none to send; a redirect copies the jar
+    return prepared
 
 
 _DRAIN_LIMIT = 64 * 1024  # the most of an unread body read to keep its connection
@@ -568,13 +619,7 @@ class Fetcher:
             trace.request_times.append(time.monotonic())
             self.stats.add("requests")
             try:
-                resp = session.get(
-                    current,
-                    headers=headers,
-                    timeout=self._timeouts,
-                    stream=True,
-                    allow_redirects=False,
-                )
+                resp = _get(session, current, headers, self._timeouts)
             except requests.RequestException as exc:
                 raise request_error(current, exc, self._timeouts) from exc
             try:

@@ -20,6 +20,7 @@ Routes (query parameters in brackets):
   /lt/<variant>               windows-1257 / ISO-8859-13 Lithuanian page: header, meta,
                               http-equiv, bom, none, iso13, bom-beats-header
   /cond                       ETag "v1" / Last-Modified; answers 304 to matching validators
+  /set-cookie/<name=value>    a page that sets that cookie for the whole site
 """
 
 from __future__ import annotations
@@ -210,6 +211,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self.lithuanian(arg[0])
         if head == "cond":
             return self.conditional()
+        if head == "set-cookie":
+            return self.send(200, page("cookie"), {"Set-Cookie": f"{arg[0]}; Path=/"})
         return self.send(404, page("not found"))
 
     def lithuanian(self, variant: str) -> None:

@@ -15,7 +15,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 
+from extractors.urls import normalise_url
 from flows.errors import FetchError, TerminalFetchError, TransientFetchError
 from flows.http import (
     FEED_TYPES,
@@ -24,6 +26,7 @@ from flows.http import (
     FetchResult,
     FetchStats,
     HostGate,
+    _prepared_get,
     parse_retry_after,
     sniff_type,
 )
@@ -395,6 +398,64 @@ def test_connections_are_kept_alive_across_304s_redirects_and_error_pages(
     assert f.fetch(server.url("/page/after")).ok
     ports = {hit.client_port for hit in server.hits if hit.path != "/robots.txt"}
     assert len(server.hits) >= 10 and len(ports) == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "built_directly"),
+    [
+        ("http://127.0.0.1:8080", True),
+        ("https://example.org/news/2024/a-b_c~d.html", True),
+        ("https://Example.org:443/search?q=a b&page=2&utm_source=x#top", False),  # any escape
+        ("https://example.org/a;p=1/b/c/?x=y&z=/w", True),
+        ("https://ki\u0161kis.lt/naujienos/", True),
+        ("https://example.org/%7euser/\u0105?x=%2f", False),  # requests re-cases escapes
+        ("https://example.org/a/./b/../c", False),  # requests removes dot segments
+        ("http://user:pw@example.org/a", False),  # requests sends it as Authorization
+    ],
+)
+def test_a_get_built_directly_is_the_one_requests_prepares(
+    url: str, built_directly: bool
+) -> None:
+    session = requests.Session()
+    session.trust_env = False
+    session.headers.update({"User-Agent": "agencywatch-test/1.0", "Accept": "text/html"})
+    url, extra = normalise_url(url), {"If-None-Match": '"v1"', "If-Modified-Since": "x"}
+    direct = _prepared_get(session, url, extra)
+    assert (direct is not None) == built_directly
+    if direct is None:  # the fetch takes requests' own path
+        return
+    full = session.prepare_request(requests.Request("GET", url, headers=extra))
+    assert (direct.method, direct.url, direct.body) == (full.method, full.url, full.body)
+    assert list(direct.headers.items()) == list(full.headers.items())
+
+
+def test_requests_prepares_what_the_direct_get_may_not_know() -> None:
+    def session(**changes: object) -> requests.Session:
+        made = requests.Session()
+        made.trust_env = False
+        for name, value in changes.items():
+            setattr(made, name, value)
+        return made
+
+    url = "https://example.org/a"
+    assert _prepared_get(session(), url, {}) is not None
+    with_cookie = session()
+    with_cookie.cookies.set("consent", "yes")
+    assert _prepared_get(with_cookie, url, {}) is None
+    assert _prepared_get(session(trust_env=True), url, {}) is None  # proxies, .netrc
+    assert _prepared_get(session(auth=("a", "b")), url, {}) is None
+    assert _prepared_get(session(params={"a": "1"}), url, {}) is None
+    assert _prepared_get(session(hooks={"response": [print]}), url, {}) is None
+    assert _prepared_get(session(), "https://user:pw@example.org/a", {}) is None
+
+
+def test_cookies_a_site_sets_are_sent_back(server: FaultServer) -> None:
+    with fetcher() as f:
+        assert f.fetch(server.url("/page/before")).ok
+        assert f.fetch(server.url("/set-cookie/consent=yes")).ok
+        assert f.fetch(server.url("/page/after")).ok
+    assert "Cookie" not in server.hits_for("/page/before")[0].headers
+    assert server.hits_for("/page/after")[0].headers["Cookie"] == "consent=yes"
 
 
 def test_changed_etag_gets_the_body(server: FaultServer) -> None:

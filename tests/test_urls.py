@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extractors.urls import in_scope, is_tracking_param, normalise_url
+from extractors.urls import _canonical, in_scope, is_tracking_param, normalise_url
 from flows.frontier import Frontier
 
 
@@ -120,3 +122,33 @@ def test_frontier_dedupes_scopes_and_bounds() -> None:
     assert frontier.pop() == ("https://a.lt/item/1", "detail")
     assert frontier.pop() == ("https://a.lt/item/2", "detail")
     assert frontier.pop() is None
+
+
+_url_text = st.text(alphabet="aZ09-_.~%2fF/;?#@:!$&'()*+,= \\ąš", max_size=14)
+_origins = st.sampled_from(
+    ["http://a.lt", "HTTPS://WWW.Example.org:443", "http://127.0.0.1:8080", "https://a.lt:x",
+     "http://u:p@a.lt", "http://[::1]:81", "https://ŽINIOS.lt", "mailto:", "ftp://a.lt"]
+)
+
+
+@given(origin=_origins, rest=_url_text, base_path=_url_text)
+def test_the_short_paths_spell_urls_as_the_full_one(origin: str, rest: str, base_path: str) -> None:
+    # normalise_url spells plain paths on plain origins without urljoin and w3lib; the
+    # spelling must be the one resolving and canonicalising give, whatever the URL
+    def full(url: str) -> str | type[ValueError]:
+        try:
+            return _canonical(url)
+        except ValueError:
+            return ValueError
+
+    def short(url: str, base: str | None = None) -> str | type[ValueError]:
+        try:
+            return normalise_url(url, base)
+        except ValueError:
+            return ValueError
+
+    url = origin + rest
+    assert short(url) == full(url.strip())
+    base = f"{origin}/{base_path}"
+    for link in (rest, "/" + rest, url):
+        assert short(link, base) == full(urljoin(base.strip(), link.strip()))
