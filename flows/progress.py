@@ -344,6 +344,8 @@ def resolve_mode(mode: Mode, stream: IO[str]) -> Mode:
 
 def _current_run_logger() -> logging.LoggerAdapter[logging.Logger] | logging.Logger | None:
     """The run logger of the flow or task run of this thread, or None outside any run."""
+    if "prefect" not in sys.modules:  # no run without it; a --local crawl never imports it
+        return None
     try:
         from prefect.exceptions import MissingContextError
         from prefect.logging import get_run_logger

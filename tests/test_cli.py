@@ -14,12 +14,12 @@ ROOT = Path(__file__).resolve().parents[1]
 GOOD = '[[source]]\nname = "x"\nurl = "http://127.0.0.1:9/"\n'
 
 
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, cwd: Path, python: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("AGENCYWATCH_DB", None)
     env.pop("AGENCYWATCH_SOURCES", None)
     return subprocess.run(
-        [sys.executable, "-m", "flows", *args],
+        [sys.executable, *python, "-m", "flows", *args],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -106,8 +106,11 @@ def test_local_crawl_runs_without_prefect_and_reports_like_the_flow(tmp_path):
         assert first.stdout.startswith("run 1 completed: pages fetched ")
         assert "items added 0" not in first.stdout
         assert "klaster-lt: done, 10/10 pages, 0 failed" in first.stderr  # as the flow shows
-        second = cli("crawl", "--local", "--progress", "off", cwd=tmp_path)
+        importtime = ("-X", "importtime")  # every module the process imports, on stderr
+        second = cli("crawl", "--local", "--progress", "plain", cwd=tmp_path, python=importtime)
     assert second.returncode == 0, second.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in second.stderr.splitlines()}
+    assert "flows.crawl" in imported and "prefect" not in imported  # not even its ~3 s import
     assert "pages fetched 0," in second.stdout and "items added 0, updated 0, removed 0" in (
         second.stdout
     )
