@@ -313,7 +313,8 @@ def _prepared_get(
     prepared.method = "GET"
     prepared.url = url
     prepared.prepare_headers({**session.headers, **headers})
-    prepared.prepare_cookies(RequestsCookieJar())  # none to send; a redirect copies the jar
+    # no cookie to send: the jar prepare_cookies would keep, without asking it for a header
+    prepared._cookies = RequestsCookieJar()  # type: ignore[attr-defined]  # redirects copy it
     return prepared
 
 
