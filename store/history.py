@@ -24,7 +24,14 @@ import sqlite_utils
 
 from store.batches import CHANGED, PageRecord, SourceBatch
 from store.db import select
-from store.identity import Sighting, changed_fields, norm_text, page_keys, title_key
+from store.identity import (
+    Sighting,
+    changed_fields,
+    dumps_data,
+    norm_text,
+    page_keys,
+    title_key,
+)
 
 ENTITY_TABLES = {
     "news": "news_items",
@@ -39,7 +46,6 @@ DROPPED = "dropped from listing"
 
 
 # What `json.dumps(x, ensure_ascii=False)` writes, without building an encoder per call.
-_dumps = json.JSONEncoder(ensure_ascii=False).encode
 FTS_ROWS_PER_INSERT = 20  # see _add_items
 _INSERT_VERSION = (
     "INSERT INTO item_versions (item_id, valid_from_run, content_hash, data, fetch_id, "
@@ -405,7 +411,7 @@ def _add_items(
     conn.executemany(
         _INSERT_VERSION,
         [
-            (item_id, run_id, s.content_hash, _dumps(s.data), fetch_id, page_url, version)
+            (item_id, run_id, s.content_hash, s.data_json, fetch_id, page_url, version)
             for item_id, s in zip(ids, fresh, strict=True)
         ],
     )
@@ -517,7 +523,7 @@ def _new_version(
             item_id,
             run_id,
             s.content_hash,
-            _dumps(s.data),
+            s.data_json,
             fetch_id,
             page_url,
             read.page.extractor_version,
@@ -688,7 +694,7 @@ def _insert_change(
             url,
             item_id,
             title,
-            _dumps(fields),
+            dumps_data(fields),
             reason,
             importance,
         ],

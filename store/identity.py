@@ -15,7 +15,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from extractors.html import norm
@@ -57,6 +57,12 @@ class Sighting:
     data: dict[str, Any]  # contract field names
     comparable: dict[str, Any]
     content_hash: str
+    # `data` as item_versions stores it, encoded where the page is keyed (an extraction
+    # process), not by the store's single writer
+    data_json: str
+
+
+dumps_data = json.JSONEncoder(ensure_ascii=False).encode  # a record's data, as stored
 
 
 def norm_text(s: str | None) -> str | None:
@@ -160,7 +166,9 @@ def _figure_sighting(data: dict[str, Any], page_url: str) -> Sighting:
     if isinstance(unit, str):
         unit = norm_text(unit)
     comparable = {"value": value, "unit": unit}  # COMPARED_FIELDS["figure"], in its order
-    return Sighting("figure", key, title, None, data, comparable, _figure_hash(value, unit))
+    return Sighting(
+        "figure", key, title, None, data, comparable, _figure_hash(value, unit), dumps_data(data)
+    )
 
 
 def sighting(entity: Entity, data: dict[str, Any], page_url: str) -> Sighting:
@@ -175,7 +183,9 @@ def sighting(entity: Entity, data: dict[str, Any], page_url: str) -> Sighting:
         date = data.get("date") or data.get("start_date") or ""
         key = f"{page_url}|{title_key(title)}|{date}"
     comparable = _comparable(entity, data)
-    return Sighting(entity, key, title, url, data, comparable, content_hash(comparable))
+    return Sighting(
+        entity, key, title, url, data, comparable, content_hash(comparable), dumps_data(data)
+    )
 
 
 def sightings_of(extraction_json: dict[str, Any], page_url: str) -> list[Sighting]:
@@ -193,9 +203,7 @@ def sightings_of(extraction_json: dict[str, Any], page_url: str) -> list[Sightin
             n = seen.get((entity, s.key), 0)
             seen[(entity, s.key)] = n + 1
             if n:
-                s = Sighting(
-                    entity, f"{s.key}#{n + 1}", s.title, s.url, s.data, s.comparable, s.content_hash
-                )
+                s = replace(s, key=f"{s.key}#{n + 1}")
             out.append(s)
     return out
 
