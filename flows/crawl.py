@@ -209,7 +209,10 @@ def finish_page(record: PageRecord, extracted: Callable[[], Extracted]) -> PageR
         log.exception("extraction crashed on %s", url)
         error = f"{url}: extraction crashed: {type(exc).__name__}: {exc}"
         return replace(record, outcome=FAILED, body=None, error=error)
-    return replace(record, extraction=extraction, links=links, packed=packed, keys=keys)
+    # a packed page's raw body is not needed again: each page is held until its batch is
+    # written, and the body was ~4/5 of it
+    body = None if packed is not None else record.body
+    return replace(record, extraction=extraction, links=links, body=body, packed=packed, keys=keys)
 
 
 def extract_and_link(
@@ -307,6 +310,7 @@ def _record(result: FetchResult, role: str) -> PageRecord:
         status=result.status,
         error=result.error,
         body=result.body if outcome == CHANGED else None,
+        body_size=len(result.body) if outcome == CHANGED and result.body is not None else None,
         content_hash=result.content_hash,
         etag=result.etag,
         last_modified=result.last_modified,

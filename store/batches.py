@@ -37,9 +37,10 @@ class PageRecord:
     final_url: str | None = None
     status: int | None = None
     error: str | None = None  # one line naming the URL
-    body: bytes | None = None  # raw body, for 'changed' pages
+    body: bytes | None = None  # raw body of a 'changed' page, until it is packed
     packed: bytes | None = None  # the body zlib-compressed as the store keeps it, when the
     # extraction process already did it (else the writer compresses)
+    body_size: int | None = None  # the raw body's bytes, also once only `packed` is kept
     content_hash: str | None = None
     etag: str | None = None
     last_modified: str | None = None

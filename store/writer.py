@@ -96,7 +96,7 @@ def write_batch(
             fetch_ids[page.url] = _store_page(db, run_id, source_id, page)
         counts = apply_sightings(db, run_id, source_id, batch, fetch_ids, today)
         counts.update({k: v for k, v in batch.counts.items()})
-        counts["pages_fetched"] = sum(1 for p in batch.pages if p.body is not None)
+        counts["pages_fetched"] = sum(1 for p in batch.pages if _has_body(p))
         counts["pages_not_modified"] = sum(
             1 for p in batch.pages if p.outcome in ("not_modified", "unchanged")
         )
@@ -116,9 +116,17 @@ def finish_source(
     return counts
 
 
+def _has_body(page: PageRecord) -> bool:
+    """A fetched page with its body: raw, or already packed by its extraction process."""
+    return page.body is not None or page.packed is not None
+
+
 def _store_page(db: sqlite_utils.Database, run_id: int, source_id: int, page: PageRecord) -> int:
-    if page.body is not None and page.content_hash:
-        _store_blob(db, page.content_hash, page.body, page.packed)
+    if page.content_hash and page.packed is not None:
+        size = page.body_size if page.body_size is not None else len(page.body or b"")
+        _store_packed(db, page.content_hash, page.packed, size)
+    elif page.content_hash and page.body is not None:
+        _store_blob(db, page.content_hash, page.body)
     page_id = _upsert_page_row(db, run_id, source_id, page)
     cursor = db.conn.execute(
         "INSERT INTO fetches (run_id, source_id, page_id, url, final_url, status, outcome, error, "
@@ -192,13 +200,14 @@ def _upsert_page_row(
     return page_id
 
 
-def _store_blob(
-    db: sqlite_utils.Database, digest: str, body: bytes, packed: bytes | None = None
-) -> None:
-    packed = packed if packed is not None else pack(body)
+def _store_blob(db: sqlite_utils.Database, digest: str, body: bytes) -> None:
+    _store_packed(db, digest, pack(body), len(body))
+
+
+def _store_packed(db: sqlite_utils.Database, digest: str, packed: bytes, size: int) -> None:
     db.conn.execute(
         "INSERT OR IGNORE INTO blobs (hash, content, size, stored_size) VALUES (?, ?, ?, ?)",
-        [digest, packed, len(body), len(packed)],
+        [digest, packed, size, len(packed)],
     )
 
 

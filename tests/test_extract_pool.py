@@ -3,14 +3,17 @@ worker that dies costs only the pages it held."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from extractors.records import PageExtraction
 from flows import extract_pool
 from flows.config import load_sources
 from flows.crawl import finish_page
@@ -68,6 +71,27 @@ def test_pool_and_threads_store_the_same_rows(
     assert pool["items"] and pool["pages"]
     for table in pool:
         assert pool[table] == threads[table], table
+    # the pool packs each body and the crawl drops the raw one: the blob is still that body
+    conn = sqlite3.connect(tmp_path / "pool.db")
+    blobs = conn.execute("SELECT hash, content, size, stored_size FROM blobs").fetchall()
+    conn.close()
+    assert len(blobs) == len(pool["blobs"]) > 5
+    for digest, content, size, stored_size in blobs:
+        body = zlib.decompress(content)
+        assert hashlib.sha256(body).hexdigest() == digest
+        assert (len(body), len(content)) == (size, stored_size)
+
+
+def test_a_packed_page_is_held_without_its_raw_body() -> None:
+    body = b"<html><body><p>raw</p></body></html>"
+    record = PageRecord(
+        url="http://a.lt/x", outcome=CHANGED, fetched_at="t", body=body, body_size=len(body)
+    )
+    extraction, packed = PageExtraction(url=record.url, kind="article"), zlib.compress(body)
+    done = finish_page(record, lambda: (extraction, (), packed, None))
+    assert done.body is None and done.packed == packed and done.body_size == len(body)
+    kept = finish_page(record, lambda: (extraction, (), None, None))  # packed by the writer
+    assert kept.body == body and kept.packed is None
 
 
 def test_a_dead_worker_fails_its_job_and_the_pool_is_replaced() -> None:
@@ -105,6 +129,7 @@ def test_a_died_extraction_fails_one_page_with_a_message_naming_it() -> None:
 
 _POOL_SCRIPT = """
 import os, sys, time
+from extractors.records import PageExtraction
 from flows import extract_pool
 with extract_pool.extraction_processes(2):
     pids = {extract_pool.result(extract_pool.submit(os.getpid)) for _ in range(20)}
