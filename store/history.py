@@ -43,9 +43,6 @@ LIST_ENTITIES = ("news", "event", "good_practice")
 RENAME_MIN_RATIO = 0.8
 HEALTH_MIN_ITEMS = 2  # a page that had at least this many items of a kind and now has none
 DROPPED = "dropped from listing"
-
-
-# What `json.dumps(x, ensure_ascii=False)` writes, without building an encoder per call.
 FTS_ROWS_PER_INSERT = 20  # see _add_items
 _INSERT_VERSION = (
     "INSERT INTO item_versions (item_id, valid_from_run, content_hash, data, fetch_id, "

@@ -62,7 +62,9 @@ class Sighting:
     data_json: str
 
 
-dumps_data = json.JSONEncoder(ensure_ascii=False).encode  # a record's data, as stored
+# How a record's data (and a change's fields) is stored: what `json.dumps(x,
+# ensure_ascii=False)` writes, without building an encoder per call.
+dumps_data = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def norm_text(s: str | None) -> str | None:
