@@ -93,7 +93,10 @@ def _tokens(el: Any) -> set[str]:
 
 
 def _text(el: Any) -> str:
-    return " ".join(el.text_content().split()).lower()
+    # most links hold their text alone: read it without text_content()'s XPath call (a
+    # listing's menus have hundreds of links, each asked whether it is a pager link)
+    raw = el.text_content() if len(el) else el.text or ""
+    return " ".join(raw.split()).lower()
 
 
 def _is_chrome(el: Any) -> bool:
@@ -190,19 +193,27 @@ def _in_pager(a: Any) -> bool:
     return False
 
 
-def _is_next(a: Any) -> bool:
+def _is_next(a: Any, text: str | None = None) -> bool:
+    """Whether link `a` (its text `text`, when already read) says "next page"."""
     rel = (a.get("rel") or "").lower().split()
     if "next" in rel:
         return True
-    text = _text(a)
+    text = _text(a) if text is None else text
     bare = " ".join(text.strip(_ARROWS + " ").split())
     if bare in _NEXT_WORDS or (text and not text.strip(_ARROWS + " ")):
         return not text.startswith("last") and "«" not in text
     label = f"{a.get('aria-label') or ''} {a.get('title') or ''}".lower()
-    if re.search(r"\bnext\b|kitas", label):
+    if ("next" in label or "kitas" in label) and re.search(r"\bnext\b|kitas", label):
         return True
     parent = a.getparent()
-    return "next" in _tokens(a) or (parent is not None and "next" in _tokens(parent))
+    return _says_next(a) or (parent is not None and _says_next(parent))
+
+
+def _says_next(el: Any) -> bool:
+    """Whether "next" is one of the element's class or id words; the substring test first
+    spares splitting the names of the many elements without it."""
+    names = f"{el.get('class') or ''} {el.get('id') or ''}"
+    return "next" in names.lower() and "next" in _tokens(el)
 
 
 def _numbered(a: Any) -> bool:
@@ -214,7 +225,8 @@ def _numbered(a: Any) -> bool:
 def _may_paginate(a: Any) -> bool:
     """Whether `a` can be a pager link, before its URL is resolved: a "next" link or a page
     number (resolving every menu and item link was most of a listing's link scan)."""
-    return _numbered(a) or _is_next(a)
+    text = _text(a)
+    return (text.isdigit() and len(text) <= 4) or _is_next(a, text)
 
 
 def _page_number(a: Any, href: str) -> bool:

@@ -6,6 +6,8 @@ import gzip
 import time
 
 import lxml.html
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flows.discovery import (
     FeedEntry,
@@ -269,3 +271,75 @@ def test_parse_atom_and_rdf() -> None:
         FeedEntry("https://a.lt/e/seminar", "Seminar", "2024-06-01"),
     ]
     assert parse_feed(RDF, "https://a.lt/") == [FeedEntry("https://a.lt/r/1", "One", "2024-02-03")]
+
+
+# -- the pager test's short cuts ------------------------------------------------------------------
+# `_may_paginate` reads a link's text without text_content() when it has no child elements,
+# reads it once for both of its tests, and looks for "next" in names and labels before
+# splitting them: each answer must be the one the plain reading gives.
+
+
+def _plain_tokens(el: lxml.html.HtmlElement) -> set[str]:
+    import re
+
+    text = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+    return {t for t in re.split(r"[\s_-]+", text) if t}
+
+
+def _plainly_may_paginate(a: lxml.html.HtmlElement) -> bool:
+    import re
+
+    text = " ".join(a.text_content().split()).lower()
+    if text.isdigit() and len(text) <= 4:
+        return True
+    if "next" in (a.get("rel") or "").lower().split():
+        return True
+    arrows = "›»→>≫⟩"
+    bare = " ".join(text.strip(arrows + " ").split())
+    words = {"next", "next page", "kitas", "kitas puslapis", "toliau", "sekantis",
+             "sekantis puslapis"}  # fmt: skip
+    if bare in words or (text and not text.strip(arrows + " ")):
+        return not text.startswith("last") and "«" not in text
+    label = f"{a.get('aria-label') or ''} {a.get('title') or ''}".lower()
+    if re.search(r"\bnext\b|kitas", label):
+        return True
+    parent = a.getparent()
+    return "next" in _plain_tokens(a) or (parent is not None and "next" in _plain_tokens(parent))
+
+
+_WORDS = ["", "2", "17", "12345", "Next", "NEXT page", "kitas", "Kitas puslapis", "»", "› ›",
+          "Last »", "« Prev", "next-ish", "Read more", "Nextcloud", " 3 ", "²",
+          "K\u212aS"]  # fmt: skip
+_NAMES = ["", "next", "pager__item--next", "nextpage", "pager next", "menu", "Next_link",
+          "item-nexting", "NEXT"]  # fmt: skip
+
+
+@given(
+    text=st.sampled_from(_WORDS),
+    inner=st.sampled_from(["", "<span>{}</span>", "<b>x</b>{}", "{}<!-- c -->", "<i></i>"]),
+    cls=st.sampled_from(_NAMES),
+    ident=st.sampled_from(_NAMES),
+    parent_cls=st.sampled_from(_NAMES),
+    rel=st.sampled_from(["", "next", "prev", "Next nofollow"]),
+    label=st.sampled_from(["", "Next page", "nextgen", "Kitas", "Go to page 3", "the next"]),
+    title=st.sampled_from(["", "Kitas puslapis", "Previous", "NEXT"]),
+)
+@settings(max_examples=400, deadline=None)
+def test_the_pager_test_reads_links_as_written(
+    text: str, inner: str, cls: str, ident: str, parent_cls: str, rel: str, label: str,
+    title: str,
+) -> None:
+    from html import escape
+
+    from flows.discovery import _may_paginate
+
+    content = inner.format(escape(text)) if "{}" in inner else escape(text) + inner
+    attrs = "".join(
+        f' {name}="{escape(value)}"'
+        for name, value in (("class", cls), ("id", ident), ("rel", rel), ("aria-label", label),
+                            ("title", title))
+        if value
+    )
+    html = f'<html><body><div class="{parent_cls}"><a href="/x"{attrs}>{content}</a></div>'
+    a = next(lxml.html.document_fromstring(html).iter("a"))
+    assert _may_paginate(a) == _plainly_may_paginate(a), html
