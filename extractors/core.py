@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
+from lxml.html import HtmlElement
+
 # imported for their @extractor registrations
 from extractors import article as _article
 from extractors import events as _events
@@ -55,12 +57,21 @@ def extract(html: bytes | str, url: str, kind: str = "auto",
     Raises ExtractionError (naming the URL) only for input that is not a page at all (binary
     data); an empty or broken page gives empty lists.
     """
+    return extract_parsed(html, url, kind, selectors)[0]
+
+
+def extract_parsed(html: bytes | str, url: str, kind: str = "auto",
+                   selectors: Mapping[str, str] | None = None,
+                   ) -> tuple[PageExtraction, HtmlElement | None]:
+    """`extract`, and the page's parsed tree (None when it did not parse) for a caller that
+    reads more of the page, so that it is parsed once: the crawl finds a listing's pager
+    links in it. The extractors have only read the tree; the caller must not change it."""
     if kind not in KINDS:
         raise ValueError(f"{url}: unknown page kind {kind!r} (one of {', '.join(KINDS)})")
     text = decode(html, url)
     tree = parse(text)
     if tree is None:
-        return PageExtraction(url=url, kind="article" if kind == "auto" else kind)
+        return PageExtraction(url=url, kind="article" if kind == "auto" else kind), None
     page = Page(tree, url, text, kind, selectors)
     found, kinds = _run(page)
     if page.kind != "auto":
@@ -70,7 +81,7 @@ def extract(html: bytes | str, url: str, kind: str = "auto",
     # the source names (`selectors.content`), else trafilatura's
     listed = kinds and set(kinds) & {"events", "news_list"} and find_groups(page)
     body = list_text(page) if listed else (selected_text(page) or main_text(page))
-    return PageExtraction(
+    extraction = PageExtraction(
         url=url,
         kind=kind if kind != "auto" else named,
         title=page_title(page),
@@ -81,6 +92,7 @@ def extract(html: bytes | str, url: str, kind: str = "auto",
         text=body,
         date=page_date(page) if (kind if kind != "auto" else named) == "article" else None,
     )
+    return extraction, tree
 
 
 def _run(page: Page) -> tuple[Found, list[str]]:

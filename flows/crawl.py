@@ -18,8 +18,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
 
+from lxml.html import HtmlElement
+
 from extractors import __version__ as EXTRACTOR_VERSION
-from extractors.core import extract
+from extractors.core import extract_parsed
 from extractors.errors import AgencywatchError
 from extractors.records import PageExtraction
 from extractors.urls import in_scope, normalise_url
@@ -228,17 +230,18 @@ def extract_and_link(
     """All the CPU work on one fetched page, so it runs in a pool process: decode it, extract
     it, find the links it hands on, key its records and compress it for the store."""
     _encoding, text = decode_html(body, content_type)
-    extraction = extract_page(source, body, text, url, role)
+    extraction, tree = _extract_page(source, body, text, url, role)
     # detail pages are leaves: scanning them for links cost a third of a crawl's CPU
     follow = source.follow and role == "listing"
-    links = _links(source, text, final_url, extraction, url, role) if follow else ()
+    page = tree if tree is not None else text  # a listing's pager is read in the parsed page
+    links = _links(source, page, final_url, extraction, url, role) if follow else ()
     keys = page_keys(extraction, url)
     return extraction, links, pack(body) if pack_body else None, keys
 
 
 def _links(
     source: Source,
-    html: str | bytes,
+    html: str | bytes | HtmlElement,
     final_url: str,
     extraction: PageExtraction,
     url: str,
@@ -326,17 +329,26 @@ def extract_page(
 ) -> PageExtraction:
     """Extract one page as the source asks: its kind for listings, `article` for detail pages,
     with its volatile fragments and text dropped first."""
+    return _extract_page(source, body, text, url, role)[0]
+
+
+def _extract_page(
+    source: Source, body: bytes, text: str | None, url: str, role: str
+) -> tuple[PageExtraction, HtmlElement | None]:
+    """`extract_page`, and the page as parsed for it: None when it did not parse, or when the
+    source's `ignore` selectors cut fragments out of it (the page's links are read in the
+    page as served)."""
     kind = source.kind if role == "listing" else "article"
     html: bytes | str = text if text is not None else body
     if source.ignore:
         html = drop_fragments(html, source.ignore)
-    extraction = extract(html, url, kind=kind, selectors=source.selectors or None)
+    extraction, tree = extract_parsed(html, url, kind=kind, selectors=source.selectors or None)
     if source.ignore_text:
         page_text = extraction.text
         for pattern in source.ignore_text:
             page_text = re.sub(pattern, "", page_text)
         extraction = replace(extraction, text=page_text)
-    return extraction
+    return extraction, None if source.ignore else tree
 
 
 def drop_fragments(html: bytes | str, selectors: tuple[str, ...]) -> str:

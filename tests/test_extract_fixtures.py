@@ -27,3 +27,23 @@ def test_fixtures_are_found() -> None:
 def test_fixture_page(page: Path, expected: Path) -> None:
     problems = check_fixture(page, expected)
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("kind", ["auto", "news_list", "article"])
+def test_the_tree_handed_on_is_the_page_unchanged(kind: str) -> None:
+    # the crawl reads a listing's pager links in the tree the extractors parsed: they (and
+    # trafilatura, on a copy) must have left it as the page is
+    import lxml.html
+
+    from extractors.core import extract, extract_parsed
+    from extractors.html import decode, parse
+
+    for page, _expected in PAIRS:
+        raw = page.read_bytes()
+        url = f"https://fixture.example/{page.name}"
+        extraction, tree = extract_parsed(raw, url, kind)
+        assert extraction == extract(raw, url, kind), page
+        assert tree is not None, page
+        fresh = parse(decode(raw, url))
+        assert fresh is not None
+        assert lxml.html.tostring(tree) == lxml.html.tostring(fresh), page

@@ -47,14 +47,14 @@ def test_reprocess_with_same_extractors_changes_nothing(crawled_fixture_site):
 
 def test_reprocess_reports_extractor_caused_changes_apart(crawled_fixture_site, monkeypatch):
     sources, db = crawled_fixture_site
-    real_extract = crawl_module.extract
+    real_extract = crawl_module.extract_parsed
 
     def shouting(*args, **kwargs):  # an "extractor upgrade" that upper-cases news titles
-        ext = real_extract(*args, **kwargs)
+        ext, tree = real_extract(*args, **kwargs)
         news = tuple(dataclasses.replace(n, title=n.title.upper()) for n in ext.news)
-        return dataclasses.replace(ext, news=news)
+        return dataclasses.replace(ext, news=news), tree
 
-    monkeypatch.setattr(crawl_module, "extract", shouting)
+    monkeypatch.setattr(crawl_module, "extract_parsed", shouting)
     monkeypatch.setenv(extract_pool.ENV, "0")  # the patched extractor exists in this process only
     result = reprocess(str(sources), str(db))
     kinds = {(c["change"], c["entity"], tuple(c["fields"])) for c in result["report"]["changes"]}
@@ -68,13 +68,13 @@ def test_reprocess_reports_extractor_caused_changes_apart(crawled_fixture_site, 
 
 def test_reprocess_settles_removals_the_extractors_cause(crawled_fixture_site, monkeypatch):
     sources, db = crawled_fixture_site
-    real_extract = crawl_module.extract
+    real_extract = crawl_module.extract_parsed
 
     def forgetful(*args, **kwargs):  # an "extractor upgrade" that loses the last news item
-        ext = real_extract(*args, **kwargs)
-        return dataclasses.replace(ext, news=ext.news[:-1]) if len(ext.news) > 2 else ext
+        ext, tree = real_extract(*args, **kwargs)
+        return (dataclasses.replace(ext, news=ext.news[:-1]) if len(ext.news) > 2 else ext), tree
 
-    monkeypatch.setattr(crawl_module, "extract", forgetful)
+    monkeypatch.setattr(crawl_module, "extract_parsed", forgetful)
     monkeypatch.setenv(extract_pool.ENV, "0")  # the patched extractor exists in this process only
     result = reprocess(str(sources), str(db))
     removed = [c for c in result["report"]["changes"] if c["change"] == "removed"]
