@@ -193,12 +193,11 @@ def _in_pager(a: Any) -> bool:
     return False
 
 
-def _is_next(a: Any, text: str | None = None) -> bool:
-    """Whether link `a` (its text `text`, when already read) says "next page"."""
+def _is_next(a: Any, text: str) -> bool:
+    """Whether link `a`, whose `_text` is `text`, says "next page"."""
     rel = (a.get("rel") or "").lower().split()
     if "next" in rel:
         return True
-    text = _text(a) if text is None else text
     bare = " ".join(text.strip(_ARROWS + " ").split())
     if bare in _NEXT_WORDS or (text and not text.strip(_ARROWS + " ")):
         return not text.startswith("last") and "«" not in text
@@ -216,21 +215,20 @@ def _says_next(el: Any) -> bool:
     return "next" in names.lower() and "next" in _tokens(el)
 
 
-def _numbered(a: Any) -> bool:
-    """Whether the link's text is a page number ("2", "17")."""
-    text = _text(a)
+def _numbered(text: str) -> bool:
+    """Whether a link's text is a page number ("2", "17")."""
     return text.isdigit() and len(text) <= 4
 
 
-def _may_paginate(a: Any) -> bool:
-    """Whether `a` can be a pager link, before its URL is resolved: a "next" link or a page
-    number (resolving every menu and item link was most of a listing's link scan)."""
-    text = _text(a)
-    return (text.isdigit() and len(text) <= 4) or _is_next(a, text)
+def _may_paginate(a: Any, text: str) -> bool:
+    """Whether `a` (its `_text` is `text`) can be a pager link, before its URL is resolved: a
+    "next" link or a page number (resolving every menu and item link was most of a listing's
+    link scan)."""
+    return _numbered(text) or _is_next(a, text)
 
 
-def _page_number(a: Any, href: str) -> bool:
-    return _numbered(a) and (_in_pager(a) or bool(_PAGE_PARAM.search(href)))
+def _page_number(a: Any, href: str, text: str) -> bool:
+    return _numbered(text) and (_in_pager(a) or bool(_PAGE_PARAM.search(href)))
 
 
 def _candidate(href: str | None, base: str, page: str, hosts: Collection[str]) -> str | None:
@@ -288,14 +286,15 @@ def find_follow_links(
             if url:
                 next_pages[url] = None
     for a in root.iter("a"):
-        if not details and not _may_paginate(a):
+        text = _text(a)  # read once: the pager tests below all ask for it
+        if not details and not _may_paginate(a, text):
             continue
         url = _candidate(a.get("href"), base, page, hosts)
         if url is None or "prev" in (a.get("rel") or "").lower():
             continue
-        if _is_next(a) and not _in_header(a):
+        if _is_next(a, text) and not _in_header(a):
             next_pages[url] = None
-        elif _page_number(a, url):
+        elif _page_number(a, url, text):
             numbered[url] = None
         elif details:
             item = _item_of(a, siblings)

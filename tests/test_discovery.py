@@ -274,9 +274,9 @@ def test_parse_atom_and_rdf() -> None:
 
 
 # -- the pager test's short cuts ------------------------------------------------------------------
-# `_may_paginate` reads a link's text without text_content() when it has no child elements,
-# reads it once for both of its tests, and looks for "next" in names and labels before
-# splitting them: each answer must be the one the plain reading gives.
+# `_text` reads a link's text without text_content() when it has no child elements, the scan
+# reads it once for all the pager tests, and `_is_next` looks for "next" in names and labels
+# before splitting them: each answer must be the one the plain reading gives.
 
 
 def _plain_tokens(el: lxml.html.HtmlElement) -> set[str]:
@@ -331,7 +331,7 @@ def test_the_pager_test_reads_links_as_written(
 ) -> None:
     from html import escape
 
-    from flows.discovery import _may_paginate
+    from flows.discovery import _may_paginate, _text
 
     content = inner.format(escape(text)) if "{}" in inner else escape(text) + inner
     attrs = "".join(
@@ -342,4 +342,4 @@ def test_the_pager_test_reads_links_as_written(
     )
     html = f'<html><body><div class="{parent_cls}"><a href="/x"{attrs}>{content}</a></div>'
     a = next(lxml.html.document_fromstring(html).iter("a"))
-    assert _may_paginate(a) == _plainly_may_paginate(a), html
+    assert _may_paginate(a, _text(a)) == _plainly_may_paginate(a), html
