@@ -129,7 +129,6 @@ def test_a_died_extraction_fails_one_page_with_a_message_naming_it() -> None:
 
 _POOL_SCRIPT = """
 import os, sys, time
-from extractors.records import PageExtraction
 from flows import extract_pool
 with extract_pool.extraction_processes(2):
     pids = {extract_pool.result(extract_pool.submit(os.getpid)) for _ in range(20)}
