@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,6 +84,21 @@ def _drain_prefect_workers() -> None:
 
     for worker in (APILogWorker, EventsWorker):
         worker.drain_all(timeout=10)
+
+
+@contextmanager
+def in_process_prefect(api_url: str) -> Iterator[None]:
+    """Run Prefect flows in this test process against `api_url`, and stop its background workers
+    afterwards. Left running, the events worker keeps a websocket open whose keepalive pings draw
+    from the global `random` every 20 s, from another thread: a Hypothesis test running later
+    in the session sees the global random state move under its strategies and fails as flaky."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    try:
+        with temporary_settings({PREFECT_API_URL: api_url}):
+            yield
+    finally:
+        _drain_prefect_workers()
 
 
 def cli_env(api_url: str | None, prefect_home: Path, **extra: str) -> dict[str, str]:

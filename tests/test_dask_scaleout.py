@@ -16,6 +16,7 @@ import pytest
 from tests.prefect_server import (  # noqa: F401  (fixture)
     ServerInfo,
     cli_env,
+    in_process_prefect,
     prefect_server_fixture,
     run_cli,
     sources_with_schedules,
@@ -134,23 +135,21 @@ def test_dask_without_prefect_api_url_is_refused_in_one_line(tmp_path: Path, sit
 
 @pytest.mark.e2e
 def test_workers_without_prefect_api_url_are_refused(prefect_server: ServerInfo) -> None:
-    from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from flows.scale import ScaleOutError, check_dask
 
     # in-process workers share this process's environment, which has no PREFECT_API_URL
     with distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as c, \
-            temporary_settings({PREFECT_API_URL: prefect_server.api_url}), \
+            in_process_prefect(prefect_server.api_url), \
             pytest.raises(ScaleOutError, match="has no PREFECT_API_URL"):
         check_dask(c.scheduler_address)
 
 
 def test_an_unreachable_scheduler_is_refused(prefect_server: ServerInfo) -> None:
-    from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from flows.scale import ScaleOutError, check_dask
     from tests.prefect_server import free_port
 
-    with temporary_settings({PREFECT_API_URL: prefect_server.api_url}), \
+    with in_process_prefect(prefect_server.api_url), \
             pytest.raises(ScaleOutError, match="cannot reach the Dask scheduler"):
         check_dask(f"tcp://127.0.0.1:{free_port()}", timeout_s=2)

@@ -22,6 +22,7 @@ from tests.prefect_server import (  # noqa: F401  (fixture)
     ROOT,
     ServerInfo,
     cli_env,
+    in_process_prefect,
     prefect_server_fixture,
     run_cli,
     sources_with_schedules,
@@ -109,7 +110,6 @@ def test_the_thread_runner_hands_the_watcher_to_the_task(prefect_server: ServerI
     """What `crawl_source(..., on_page=page_hook())` gets inside a task run in a thread."""
     from prefect import flow, task
     from prefect.cache_policies import NO_CACHE
-    from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from flows.scale import task_runner
 
@@ -138,8 +138,12 @@ def test_the_thread_runner_hands_the_watcher_to_the_task(prefect_server: ServerI
         futures = [fake_batch.submit(source=p) for p in plans]
         return sum(len(f.result().pages) for f in futures)
 
-    with temporary_settings({PREFECT_API_URL: prefect_server.api_url}):
+    with in_process_prefect(prefect_server.api_url):
         assert fake_crawl() == 6
+    from prefect.events.worker import EventsWorker
+
+    # no events websocket left pinging (its keepalive moves the global random state)
+    assert all(w._stopped for w in EventsWorker._instances.values())
     assert page_hook() is None  # only inside the runner's tasks
     assert sorted(seen) == [(n, f"https://{n}.example/{i or ''}") for n in "ab" for i in range(3)]
     _wait(lambda: all(s.state == "idle" for s in watcher.sources.values()))

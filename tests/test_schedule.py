@@ -20,6 +20,7 @@ from tests.prefect_server import (  # noqa: F401  (fixture)
     ServerInfo,
     cli_env,
     free_port,
+    in_process_prefect,
     prefect_server_fixture,
     run_cli,
     sources_with_schedules,
@@ -129,9 +130,8 @@ def test_a_served_deployment_crawls_into_the_store(
                                str(db.resolve()))
         _wait_for_deployment(prefect_server, group.name, serve)
         from prefect.deployments import run_deployment
-        from prefect.settings import PREFECT_API_URL, temporary_settings
 
-        with temporary_settings({PREFECT_API_URL: prefect_server.api_url}):
+        with in_process_prefect(prefect_server.api_url):
             flow_run = run_deployment(group.full_name, timeout=150, poll_interval=1)
         assert flow_run.state is not None and flow_run.state.is_completed(), flow_run.state
         with sqlite3.connect(db) as con:
@@ -176,11 +176,10 @@ def test_without_prefect_api_url_it_starts_and_stops_its_own_server(
 
 def _read(server: ServerInfo, name: str) -> object:
     from prefect.exceptions import ObjectNotFound
-    from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from flows.schedule import read_deployment
 
-    with temporary_settings({PREFECT_API_URL: server.api_url}):
+    with in_process_prefect(server.api_url):
         try:
             return read_deployment(f"{FLOW_NAME}/{name}")
         except ObjectNotFound:
