@@ -3,8 +3,10 @@
 CPU time is the user+sys delta of `resource.getrusage(RUSAGE_CHILDREN)` around the child, so
 it counts the child and every descendant it waited for (Prefect's API server subprocess). Peak
 RSS is polled with psutil (else /proc) every 50 ms: the child alone (the crawler) and the
-child's whole process tree (crawler + Prefect server). Every output line is stamped with the
-time it arrived, so log lines serve as wall-clock markers between stages.
+child's whole process tree (crawler + Prefect server). The CPU time of each descendant is
+polled too (every 0.25 s), so a crawl's CPU splits into the crawler, its extraction processes
+and Prefect's API server. Every output line is stamped with the time it arrived, so log lines
+serve as wall-clock markers between stages.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ class ChildRun:
     # CPU used meanwhile by processes other than the child's tree and this one, in cores: the
     # benchmark's noise (2 cores: anything above ~0.2 means the figures are disturbed)
     other_cores: float | None = None
+    # CPU seconds (user+sys) per kind of process in the child's tree (`process_role`); they add
+    # up to cpu_s, the child itself taking what the polls of its descendants did not see
+    cpu_by_role: dict[str, float] = field(default_factory=dict)
 
     @property
     def cpu_s(self) -> float:
@@ -98,7 +103,8 @@ def run_child(
         r.start()
     peak_main = peak_tree = 0
     samples: list[tuple[float, int]] = []
-    last_sample = -1.0
+    last_sample = last_cpu = -1.0
+    descendants: dict[int, tuple[str, float]] = {}  # pid -> (role, CPU seconds when last seen)
     while proc.poll() is None:
         main, tree = _rss(proc.pid)
         if main:
@@ -107,6 +113,9 @@ def run_child(
             if now - last_sample >= 1.0:
                 samples.append((round(now, 2), main))
                 last_sample = now
+            if now - last_cpu >= CPU_POLL_S:
+                _poll_descendants(proc.pid, descendants)
+                last_cpu = now
         if timeout is not None and time.monotonic() - t0 > timeout:
             proc.kill()
             break
@@ -117,6 +126,11 @@ def run_child(
         r.join(5)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     child_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    by_role: dict[str, float] = {}
+    for role, cpu in descendants.values():
+        by_role[role] = by_role.get(role, 0.0) + cpu
+    if by_role:
+        by_role[ROLE_MAIN] = max(0.0, child_cpu - sum(by_role.values()))
     other = None
     if busy0 is not None:
         busy1 = busy_cpu_s()
@@ -134,7 +148,46 @@ def run_child(
         lines=lines,
         rss_samples=samples,
         other_cores=other,
+        cpu_by_role=by_role,
     )
+
+
+CPU_POLL_S = 0.25
+ROLE_MAIN = "crawler"
+ROLE_EXTRACT = "extraction processes"
+ROLE_SERVER = "Prefect API server"
+ROLE_OTHER = "other descendants"
+
+
+def process_role(cmdline: Sequence[str]) -> str:
+    """What a descendant of the measured crawl is, from its command line: a multiprocessing
+    fork server or one of its workers (the extraction pool), the ephemeral Prefect API server
+    (uvicorn serving Prefect's app), or anything else."""
+    text = " ".join(cmdline)
+    if "multiprocessing" in text:
+        return ROLE_EXTRACT
+    if "prefect" in text and ("uvicorn" in text or " server" in text):
+        return ROLE_SERVER
+    return ROLE_OTHER
+
+
+def _poll_descendants(pid: int, seen: dict[int, tuple[str, float]]) -> None:
+    """Note the CPU time of each live descendant of `pid`. A process's last moments before it
+    exits (at most one poll interval) are not seen: they are counted with the child's own."""
+    if psutil is None:
+        return
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return
+    for child in children:
+        try:
+            known = seen.get(child.pid)
+            role = known[0] if known else process_role(child.cmdline())
+            t = child.cpu_times()
+            seen[child.pid] = (role, t.user + t.system)
+        except psutil.Error:
+            continue
 
 
 def busy_cpu_s() -> float | None:

@@ -30,7 +30,18 @@ from pathlib import Path
 from typing import Any
 
 from bench import floors, site
-from bench.measure import Background, ChildRun, db_size, env_with, mb, run_child
+from bench.measure import (
+    ROLE_EXTRACT,
+    ROLE_MAIN,
+    ROLE_OTHER,
+    ROLE_SERVER,
+    Background,
+    ChildRun,
+    db_size,
+    env_with,
+    mb,
+    run_child,
+)
 from bench.serve import Server
 
 SOURCE_NAME = "bench-agency"
@@ -239,6 +250,15 @@ CRAWL_PHASE_STAGES = ("imports", "fetch", "parse", "extract", "discovery", "stor
                       "crawl loop", "prefect", "other")
 
 
+# The crawl's CPU by process (bench.measure.process_role): these add up to its CPU column.
+PROCESS_ROWS = (
+    (ROLE_MAIN, "fetch threads, the store's writer, the Prefect client, the CLI"),
+    (ROLE_EXTRACT, "decode, extract, key and compress each page"),
+    (ROLE_SERVER, "the ephemeral server: its boot, then the run's tasks, logs and events"),
+    (ROLE_OTHER, "any other process the crawl started"),
+)
+
+
 def stage_table(run: ChildRun, stats: dict[str, Any], prof: Any | None) -> list[dict[str, Any]]:
     """Seconds per stage of one crawl.
 
@@ -246,8 +266,8 @@ def stage_table(run: ChildRun, stats: dict[str, Any], prof: Any | None) -> list[
     start-up (process start -> flow running), the crawl phase (-> last batch task finished),
     finishing (-> summary logged: removals, report, artifacts), shut-down (-> exit). Inside the
     crawl phase fetching (threads), extraction (a process per core) and writing (the flow)
-    overlap, so the stages there are CPU seconds from the separate profiled run, not shares
-    of the wall time.
+    overlap, so the stages there are CPU seconds: per process from this run itself, and per
+    stage from the separate profiled run; not shares of the wall time.
     """
     m = markers(run)
     wall = run.wall_s
@@ -271,6 +291,10 @@ def stage_table(run: ChildRun, stats: dict[str, Any], prof: Any | None) -> list[
     phase = end - start
     add("crawl phase, wall (flow running -> last batch written)", phase,
         f"markers; {m['batches']} batch tasks; the stages below overlap in it")
+    for role, how in PROCESS_ROWS:
+        if role in run.cpu_by_role:
+            add(f"  CPU in the {role}", run.cpu_by_role[role],
+                f"{how}; this run, whole run (start-up included), from /proc")
     if prof is not None and prof.total:
         for k in CRAWL_PHASE_STAGES:
             n = prof.stages.get(k, 0)

@@ -136,6 +136,38 @@ def test_measured_child_and_floors(site_dir: Path) -> None:
     assert (seq.pages, seq.errors, par.pages, par.errors) == (20, 0, 30, 0)
 
 
+def test_process_roles() -> None:
+    from bench.measure import ROLE_EXTRACT, ROLE_OTHER, ROLE_SERVER, process_role
+
+    forkserver = ["/v/bin/python", "-B", "-c",
+                  "from multiprocessing.forkserver import main; main(3, 5, ['extractors.core'])"]
+    uvicorn = ["/v/bin/python", "-m", "uvicorn", "--app-dir", "/v/site-packages", "--factory",
+               "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", "4200"]
+    assert process_role(forkserver) == ROLE_EXTRACT
+    assert process_role(uvicorn) == ROLE_SERVER
+    assert process_role(["/v/bin/prefect", "server", "start"]) == ROLE_SERVER
+    assert process_role(["nginx", "-c", "/tmp/x.conf"]) == ROLE_OTHER
+
+
+def test_the_crawl_cpu_splits_by_process() -> None:
+    """A child that burns CPU itself and in a grandchild shaped like an extraction worker."""
+    from bench.measure import ROLE_EXTRACT, ROLE_MAIN
+
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < {s}: pass\n"
+    worker = "# multiprocessing worker\n" + burn.format(s=1.2)
+    child = run_child([sys.executable, "-c",
+                       "import subprocess, sys\n"
+                       f"p = subprocess.Popen([sys.executable, '-c', {worker!r}])\n"
+                       + burn.format(s=0.6) + "p.wait()\n"])
+    assert child.returncode == 0
+    roles = child.cpu_by_role
+    assert set(roles) == {ROLE_MAIN, ROLE_EXTRACT}
+    # polls every 0.25 s: the worker's last moments are counted with the child
+    assert 0.8 <= roles[ROLE_EXTRACT] <= 1.5
+    assert roles[ROLE_MAIN] >= 0.5
+    assert sum(roles.values()) == pytest.approx(child.cpu_s, abs=1e-6)
+
+
 def test_table_has_every_row() -> None:
     res = run.Results(command="python -m bench.run --articles 40", articles=ARTICLES,
                       pages=ARTICLES + 2, server="python on http://127.0.0.1:1", server_note="")
