@@ -34,7 +34,10 @@ log = logging.getLogger("agencywatch.run")
 # until an extraction process has packed it) are held until its batch is written, so this
 # bounds memory; each batch is a Prefect task, and the API server's CPU per task is shared with
 # the crawl's two cores (20,000-article first crawl, 200 vs 100, 4 alternating pairs: 140-157
-# vs 152-158 s, never slower in a pair; crawler peak RSS 234-237 vs 227-230 MB).
+# vs 152-158 s, never slower in a pair; crawler peak RSS 234-237 vs 227-230 MB). 400 was no
+# faster (4 pairs: 143-154 vs 147-156 s, +8 MB): most first-crawl batches are smaller than the
+# size anyway, as the pager walk hands the frontier detail pages a few hundred at a time, so
+# the tasks only went from ~152 to ~131.
 BATCH_PAGES = 200
 # Pages per batch of a source the store holds: its pages answer mostly 304s, with no body to
 # hold, and on 100 of them Prefect's per-task cost (~0.1 s of CPU) weighed (5,000-article
