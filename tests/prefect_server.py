@@ -94,11 +94,11 @@ def in_process_prefect(api_url: str) -> Iterator[None]:
     in the session sees the global random state move under its strategies and fails as flaky."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    try:
-        with temporary_settings({PREFECT_API_URL: api_url}):
+    with temporary_settings({PREFECT_API_URL: api_url}):
+        try:
             yield
-    finally:
-        _drain_prefect_workers()
+        finally:
+            _drain_prefect_workers()  # while the workers still see the server they report to
 
 
 def cli_env(api_url: str | None, prefect_home: Path, **extra: str) -> dict[str, str]:

@@ -135,7 +135,6 @@ def test_dask_without_prefect_api_url_is_refused_in_one_line(tmp_path: Path, sit
 
 @pytest.mark.e2e
 def test_workers_without_prefect_api_url_are_refused(prefect_server: ServerInfo) -> None:
-
     from flows.scale import ScaleOutError, check_dask
 
     # in-process workers share this process's environment, which has no PREFECT_API_URL
@@ -146,7 +145,6 @@ def test_workers_without_prefect_api_url_are_refused(prefect_server: ServerInfo)
 
 
 def test_an_unreachable_scheduler_is_refused(prefect_server: ServerInfo) -> None:
-
     from flows.scale import ScaleOutError, check_dask
     from tests.prefect_server import free_port
 
