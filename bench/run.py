@@ -294,7 +294,7 @@ def stage_table(run: ChildRun, stats: dict[str, Any], prof: Any | None) -> list[
     for role, how in PROCESS_ROWS:
         if role in run.cpu_by_role:
             add(f"  CPU in the {role}", run.cpu_by_role[role],
-                f"{how}; this run, whole run (start-up included), from /proc")
+                f"{how}; the whole measured run, start-up included (/proc, polled)")
     if prof is not None and prof.total:
         for k in CRAWL_PHASE_STAGES:
             n = prof.stages.get(k, 0)
