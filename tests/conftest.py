@@ -30,3 +30,17 @@ def fixture_site() -> Iterator[object]:
     with FixtureSite() as site:
         site.start()
         yield site
+
+
+@pytest.fixture(autouse=True)
+def no_prefect_workers_left() -> Iterator[None]:
+    """Stop Prefect's background workers after every test that ran a flow in this process
+    (the e2e crawls start Prefect's own ephemeral server; others use
+    `prefect_server.in_process_prefect`). Left running, the events worker keeps a websocket
+    open whose keepalive pings draw from the global `random` every 20 s, from another thread:
+    a Hypothesis test running later in the session sees the global random state move under its
+    strategies and fails as flaky."""
+    yield
+    from tests.prefect_server import drain_prefect_workers
+
+    drain_prefect_workers()

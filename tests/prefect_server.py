@@ -69,12 +69,12 @@ def _stop_shared() -> None:
     if not _SHARED:
         return
     info, server = _SHARED.pop()
-    _drain_prefect_workers()
+    drain_prefect_workers()
     server.stop()  # type: ignore[attr-defined]
     shutil.rmtree(info.home, ignore_errors=True)
 
 
-def _drain_prefect_workers() -> None:
+def drain_prefect_workers() -> None:
     """Send what this process's Prefect still holds (events, logs) while the server is up; else
     its background workers retry a dead server at exit and print errors."""
     if "prefect" not in sys.modules:
@@ -89,16 +89,15 @@ def _drain_prefect_workers() -> None:
 @contextmanager
 def in_process_prefect(api_url: str) -> Iterator[None]:
     """Run Prefect flows in this test process against `api_url`, and stop its background workers
-    afterwards. Left running, the events worker keeps a websocket open whose keepalive pings draw
-    from the global `random` every 20 s, from another thread: a Hypothesis test running later
-    in the session sees the global random state move under its strategies and fails as flaky."""
+    afterwards, while they still see the server they report to (why they must stop: conftest's
+    `no_prefect_workers_left`)."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     with temporary_settings({PREFECT_API_URL: api_url}):
         try:
             yield
         finally:
-            _drain_prefect_workers()  # while the workers still see the server they report to
+            drain_prefect_workers()  # while the workers still see the server they report to
 
 
 def cli_env(api_url: str | None, prefect_home: Path, **extra: str) -> dict[str, str]:
