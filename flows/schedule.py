@@ -362,4 +362,14 @@ def _describe(groups: Sequence[Group], timezone: str, verb: str) -> None:
 
 
 def _interrupt(signum: int, frame: FrameType | None = None) -> None:
-    raise KeyboardInterrupt  # stop the server we started, then exit 130
+    """SIGTERM does what Ctrl-C does at this moment. While serving, that is asyncio.run's own
+    SIGINT handler: it cancels the runner's task, which stops it and pauses its schedules.
+    Raising KeyboardInterrupt here instead was lost whenever the signal arrived while Python
+    ran a weakref callback (it prints "Exception ignored in" and goes on): the server kept
+    serving until it was killed. Elsewhere Python's default handler raises KeyboardInterrupt,
+    which stops the server we started and exits 130."""
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler):
+        handler(signal.SIGINT, frame)
+    else:  # SIGINT ignored or left to the OS: stop anyway
+        raise KeyboardInterrupt

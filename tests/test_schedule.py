@@ -195,3 +195,23 @@ def _wait_for_deployment(server: ServerInfo, name: str, proc: subprocess.Popen[s
             return
         time.sleep(0.5)
     raise AssertionError("the served deployment never appeared on the server")
+
+
+def test_sigterm_takes_the_path_ctrl_c_takes() -> None:
+    """While serving, asyncio's SIGINT handler cancels the runner's task: SIGTERM must call it,
+    not raise KeyboardInterrupt into whatever runs (lost inside a weakref callback)."""
+    from flows.schedule import _interrupt
+
+    calls: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: calls.append(signum))
+    try:
+        _interrupt(signal.SIGTERM)  # returns: the stop is the SIGINT handler's to make
+        assert calls == [signal.SIGINT]
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        with pytest.raises(KeyboardInterrupt):
+            _interrupt(signal.SIGTERM)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        with pytest.raises(KeyboardInterrupt):
+            _interrupt(signal.SIGTERM)
+    finally:
+        signal.signal(signal.SIGINT, previous)
