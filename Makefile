@@ -22,11 +22,11 @@ test: install
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check flows extractors store tests
+	$(BIN)/ruff check flows extractors store evaluation tests
 	$(BIN)/mypy
 
 eval: install
-	$(BIN)/python -m extractors.evaluate
+	$(BIN)/python -m evaluation
 
 # Datasette on the demo database (built by `agencywatch demo` when missing); Ctrl-C stops.
 explore: install

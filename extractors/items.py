@@ -14,7 +14,7 @@ import lxml.etree as etree
 from lxml.html import HtmlElement
 
 from extractors.dates import DateSpan, find_date_matches, is_date_like
-from extractors.events import date_range, labelled_fields
+from extractors.fields import date_range, labelled_fields
 from extractors.html import absolute_url, lines, norm, text_of
 from extractors.records import Event, NewsItem
 from extractors.structured import machine_date

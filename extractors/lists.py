@@ -25,7 +25,7 @@ from itertools import pairwise
 
 from lxml.html import HtmlElement
 
-from extractors.events import table_columns
+from extractors.fields import table_columns
 from extractors.html import in_boilerplate, iter_elements, lines, norm, text_of
 from extractors.items import Block, Item, mostly_date, read_block
 from extractors.records import Event, NewsItem

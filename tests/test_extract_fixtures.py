@@ -2,7 +2,7 @@
 
 Records must match exactly (every key the expected file has); the main text is checked by the
 snippets it must and must not contain, because its exact line breaks are trafilatura's
-business, not the contract's. The comparison is `extractors.evaluate.check_fixture`, the same
+business, not the contract's. The comparison is `evaluation.evaluate.check_fixture`, the same
 one `make eval` scores.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors.evaluate import REPO, check_fixture, fixture_pairs
+from evaluation.evaluate import REPO, check_fixture, fixture_pairs
 
 PAIRS = fixture_pairs()
 

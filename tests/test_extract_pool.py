@@ -181,8 +181,8 @@ def test_records_cross_the_process_boundary_unchanged() -> None:
     import pickle
     from dataclasses import dataclass, field, replace
 
+    from evaluation.evaluate import fixture_pairs
     from extractors.core import extract
-    from extractors.evaluate import fixture_pairs
     from extractors.records import pickled_by_fields
     from store.batches import PageState, SourceBatch, SourceInfo
     from store.identity import page_keys

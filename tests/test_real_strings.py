@@ -1,6 +1,6 @@
 """Date and figure parsers scored on real strings from the seed sites (testdata section 4).
 
-The scoring lives in extractors/eval_strings.py so that `make eval` reports the same numbers.
+The scoring lives in evaluation/strings.py so that `make eval` reports the same numbers.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors.eval_strings import format_score, score_real_strings
+from evaluation.strings import format_score, score_real_strings
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_STRINGS = ROOT.parent / "shared" / "testdata" / "real-strings" / "dates_and_figures.json"

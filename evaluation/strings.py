@@ -1,6 +1,6 @@
 """Score the date and figure parsers on the real strings of testdata (string in, value out).
 
-    python -m extractors.eval_strings [PATH]
+    python -m evaluation.strings [PATH]
 
 Scoring rules, per entry of `dates_and_figures.json`:
 - dates: exact when `parse_date(text, context_year=...)` gives `expected`; `start/end` is a

@@ -1,4 +1,4 @@
-"""Score the extractors and gate on pinned scores: `python -m extractors.evaluate` (`make eval`).
+"""Score the extractors and gate on pinned scores: `python -m evaluation` (`make eval`).
 
 Prints one table:
 1. fixtures: every fixture page against its expected JSON (records exact; text by the snippets
@@ -10,7 +10,10 @@ Prints one table:
    (default and original_date=True) as the bar.
 4. extruct-events: event recall / precision / field accuracy, DOM path (scripts, itemprop and
    itemtype stripped) and structured path, the 49-event page on its own row.
-5. real strings: the date and figure parsers (`extractors.eval_strings`).
+5. real strings: the date and figure parsers (`evaluation.strings`).
+6. cityscrapers-chicago: meetings on 44 real public-agency pages (date F1, time and location
+   accuracy) and newslists-dev: items of 21 real listing pages (item F1, date accuracy), for the
+   list kind and for `auto`, by the rules of their own scorers (`evaluation.real_lists`).
 
 A score below its value in eval-baseline.json fails (exit 1) unless `--update-baseline` is
 given, which rewrites the file (committing it is the deliberate act). Third-party parts are
@@ -316,9 +319,9 @@ def _event_summary(name: str, totals: Counts, fields: Counts, big: tuple[int, in
 
 def string_rows() -> list[Row]:
     try:
-        from extractors.eval_strings import score_real_strings
+        from evaluation.strings import score_real_strings
     except ImportError:
-        print("skip real strings: extractors.eval_strings not present", file=sys.stderr)
+        print("skip real strings: evaluation.strings not present", file=sys.stderr)
         return []
     score = score_real_strings(TESTDATA / "real-strings" / "dates_and_figures.json")
     d, f = score["dates"], score["figures"]
@@ -326,6 +329,36 @@ def string_rows() -> list[Row]:
                 detail=f"{d['exact']}/{d['total']}"),
             Row("real strings", "figures exact", f["exact"] / max(1, f["total"]),
                 detail=f"{f['exact']}/{f['total']}")]
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. the real-world list sets
+
+
+def real_list_rows(jobs: int, verbose: bool = False) -> list[Row]:
+    from evaluation.real_lists import cityscrapers, newslists
+
+    rows: list[Row] = []
+    city = cityscrapers(jobs, verbose)
+    for kind, s in (city or {}).items():
+        section = f"cityscrapers {kind}"
+        count = f"{s['match']:.0f} of {s['gold']:.0f} gold, {s['ext']:.0f} extracted"
+        rows += [Row(section, "date F1", s["F"], detail=count),
+                 Row(section, "date F1 macro", s["macroF"]),
+                 Row(section, "date recall", s["R"]),
+                 Row(section, "date precision", s["P"]),
+                 Row(section, "time accuracy", s["T"], detail=f"{s['t_ok']:.0f}/{s['t_n']:.0f}"),
+                 Row(section, "location accuracy", s["L"],
+                     detail=f"{s['l_ok']:.0f}/{s['l_n']:.0f}")]
+    news = newslists(jobs, verbose)
+    for kind, n in (news or {}).items():
+        section = f"newslists {kind}"
+        p, r, f = n["micro"]
+        rows += [Row(section, "item F1", f, detail=f"P={p:.4f} R={r:.4f}"),
+                 Row(section, "item F1 macro", n["macro"][2],
+                     detail=f"P={n['macro'][0]:.4f} R={n['macro'][1]:.4f}"),
+                 Row(section, "date accuracy", n["date"], detail=f"n={n['dates']}")]
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------
@@ -353,7 +386,7 @@ def print_table(rows: list[Row], baseline: dict[str, float]) -> list[str]:
     return worse
 
 
-def run(parts: set[str], jobs: int) -> list[Row]:
+def run(parts: set[str], jobs: int, verbose: bool = False) -> list[Row]:
     rows: list[Row] = []
     if "fixtures" in parts:
         rows += fixture_rows()
@@ -371,19 +404,23 @@ def run(parts: set[str], jobs: int) -> list[Row]:
     for name, fn in sections:
         if name in parts:
             rows += fn()
+    if "lists" in parts:
+        rows += real_list_rows(jobs, verbose)
     return rows
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m extractors.evaluate", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m evaluation", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--update-baseline", action="store_true",
                         help=f"rewrite {BASELINE.name} with this run's scores")
-    parser.add_argument("--only", default="fixtures,text,dates,events,strings",
+    parser.add_argument("--only", default="fixtures,text,dates,events,strings,lists",
                         help="comma-separated parts (default: all)")
+    parser.add_argument("--pages", action="store_true",
+                        help="print the real-world list sets page by page")
     parser.add_argument("--jobs", type=int, default=2, help="processes for page parts")
     args = parser.parse_args(argv)
-    rows = run(set(args.only.split(",")), args.jobs)
+    rows = run(set(args.only.split(",")), args.jobs, args.pages)
     baseline = json.loads(BASELINE.read_text(encoding="utf-8")) if BASELINE.exists() else {}
     worse = print_table(rows, baseline)
     if args.update_baseline:
