@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from extractors.records import Figure, NewsItem, PageExtraction
+from extractors.records import Figure, NewsItem, PageExtraction, records_of
 from store.batches import CHANGED, NOT_MODIFIED, PageRecord, SourceBatch, SourceInfo
 from store.db import open_db
 from store.runs import finish_run, start_run
@@ -30,10 +30,12 @@ def _page(i: int, version: int) -> PageRecord:
         url,
         "news_list",
         f"Article {i}",
-        news=(NewsItem(f"Item {i}", "2017-07-18", "Teaser.", f"{url}/item"),),
-        figures=(
-            Figure(amount * 1e6, "EUR", f"€{amount} million", text),
-            Figure(22, "%", "22%", text),
+        records=records_of(
+            news=(NewsItem(f"Item {i}", "2017-07-18", "Teaser.", f"{url}/item"),),
+            figures=(
+                Figure(amount * 1e6, "EUR", f"€{amount} million", text),
+                Figure(22, "%", "22%", text),
+            ),
         ),
         text=text,
     )

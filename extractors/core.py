@@ -1,51 +1,89 @@
-"""`extract(html, url, kind)`: one page in, its records out. No I/O.
+"""`read_page`: one reading of a page, the bytes as fetched in, its records and the links it
+hands on out; `extract`, the same for a page alone. No I/O.
 
-The page is decoded and parsed once (`html.py`); the extractors registered for the kind run on
-that tree (`registry.py`); the main text (trafilatura), the figures in it and, for articles,
-the publication date (schema.org, else htmldate) complete the `PageExtraction`.
+Every path that reads a page goes through `read_page`: the crawl (in its extraction
+processes), `agencywatch reprocess` (over the stored bytes and content type) and `agencywatch
+extract` (a file or a URL, with a source's options when asked). So the same bytes, content
+type and options always give the same records, and `reprocess` reports only what the
+extractors changed. In this order, each step once:
 
-`kind="auto"` runs the good-practice, events and news-list extractors and names the kinds that
-found something, in a fixed order and joined by "+" ("events+news_list"); a page where none
-found anything is an "article". A good practice page is not searched for lists: its panel and
-"followed by" blocks are not news.
+1. decode: BOM, the HTTP charset, <meta>, UTF-8, detection (`html.decode`);
+2. parse once (`html.parse`);
+3. prune the source's volatile fragments (`ignore` CSS selectors: visit counters, timestamps);
+4. extract the records the page kind asks for (`dispatch.extract_tree`);
+5. drop the source's volatile text (`ignore_text` regular expressions) from the page text;
+6. find the pager links of a listing, in the same tree (`links.find_follow_links`).
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Mapping
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 
+import lxml.html
 from lxml.html import HtmlElement
 
-# imported for their @extractor registrations
-from extractors import article as _article
-from extractors import events as _events
-from extractors import good_practice as _good_practice
-from extractors import lists as _lists
-from extractors.article import main_text, page_date, page_title
-from extractors.content import selected_text
-from extractors.figures import find_figures
+from extractors.dispatch import check_kind, extract_tree
 from extractors.html import decode, parse
-from extractors.lists import find_groups, list_text
+from extractors.links import find_follow_links
 from extractors.records import PageExtraction
-from extractors.registry import EXTRACTORS, Found, Page
 
-log = logging.getLogger(__name__)
-_REGISTERED = (_article, _events, _good_practice, _lists)
 
-KINDS = ("auto", "news_list", "events", "good_practice", "article")
-# "auto" tries these, and names the kinds found in this order
-AUTO_ORDER = ("events", "good_practice", "news_list")
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """How a source asks for its pages to be read (its `sources.toml` entry)."""
+
+    kind: str = "auto"  # the page kind: "auto", a kind's page kind, or "article"
+    selectors: Mapping[str, str] | None = None  # `selectors`: CSS selectors of items and fields
+    ignore: tuple[str, ...] = ()  # `ignore`: CSS selectors of fragments dropped before reading
+    ignore_text: tuple[str, ...] = ()  # `ignore_text`: patterns removed from the page text
+    # the hosts a pager link may lead to; None: the pager is not read (detail pages, or a
+    # source that follows no links)
+    pager_hosts: Collection[str] | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    extraction: PageExtraction
+    next_pages: tuple[str, ...] = ()  # the pager's links, best guesses first
+
+
+def read_page(body: bytes | str, url: str, content_type: str | None = None,
+              options: ReadOptions = ReadOptions(), *, base_url: str | None = None) -> Reading:
+    """Read one page. `url` names the page (records resolve and errors name it); `base_url`
+    is where it was finally fetched from, after redirects (pager links resolve against it).
+
+    Raises ExtractionError (naming the URL) for input that is not a page at all (binary data).
+    """
+    check_kind(options.kind, url)
+    text = decode(body, url, content_type)
+    tree = parse(text)
+    if tree is not None and options.ignore and prune(tree, options.ignore):
+        # the extractors' cheap marker checks read the source text: keep it the pruned page's
+        text = lxml.html.tostring(tree, encoding="unicode")
+    extraction = extract_tree(tree, text, url, options.kind, options.selectors or None)
+    if options.ignore_text:
+        page_text = extraction.text
+        for pattern in options.ignore_text:
+            page_text = re.sub(pattern, "", page_text)
+        extraction = replace(extraction, text=page_text)
+    next_pages: tuple[str, ...] = ()
+    if tree is not None and options.pager_hosts is not None:
+        found = find_follow_links(tree, base_url or url, options.pager_hosts, details=False)
+        next_pages = tuple(found.next_pages)
+    return Reading(extraction, next_pages)
 
 
 def extract(html: bytes | str, url: str, kind: str = "auto",
-            selectors: Mapping[str, str] | None = None) -> PageExtraction:
-    """Extract the records of one page.
+            selectors: Mapping[str, str] | None = None,
+            content_type: str | None = None) -> PageExtraction:
+    """Extract the records of one page: `read_page` with a page kind and selectors alone.
 
-    html: the page as fetched (bytes: decoded by BOM, <meta> charset, UTF-8, then cp1257) or
-        already decoded text.
+    html: the page as fetched (bytes: decoded by BOM, the Content-Type charset, <meta>, UTF-8,
+        then detection) or already decoded text.
     url: the page's URL; links resolve against it and errors name it.
-    kind: "auto" | "news_list" | "events" | "good_practice" | "article".
+    kind: "auto", a kind's page kind ("news_list", "events", ...) or "article".
     selectors: CSS selectors from sources.toml for a site where "auto" reads the lists wrong.
         `item` selects one element per list item; inside each item `title`, `date`, `summary`,
         `link` (the item's URL; default: the title's link), `organiser` and `location` select
@@ -57,66 +95,24 @@ def extract(html: bytes | str, url: str, kind: str = "auto",
     Raises ExtractionError (naming the URL) only for input that is not a page at all (binary
     data); an empty or broken page gives empty lists.
     """
-    return extract_parsed(html, url, kind, selectors)[0]
+    options = ReadOptions(kind=kind, selectors=selectors)
+    return read_page(html, url, content_type, options).extraction
 
 
-def extract_parsed(html: bytes | str, url: str, kind: str = "auto",
-                   selectors: Mapping[str, str] | None = None,
-                   ) -> tuple[PageExtraction, HtmlElement | None]:
-    """`extract`, and the page's parsed tree (None when it did not parse) for a caller that
-    reads more of the page, so that it is parsed once: the crawl finds a listing's pager
-    links in it. The extractors have only read the tree; the caller must not change it."""
-    if kind not in KINDS:
-        raise ValueError(f"{url}: unknown page kind {kind!r} (one of {', '.join(KINDS)})")
-    text = decode(html, url)
-    tree = parse(text)
-    if tree is None:
-        return PageExtraction(url=url, kind="article" if kind == "auto" else kind), None
-    page = Page(tree, url, text, kind, selectors)
-    found, kinds = _run(page)
-    if page.kind != "auto":
-        kinds = [page.kind]
-    named = "+".join(kinds) if kinds else "article"
-    # a list page's text is its list region (titles included); any other page's, the element
-    # the source names (`selectors.content`), else trafilatura's
-    listed = kinds and set(kinds) & {"events", "news_list"} and find_groups(page)
-    body = list_text(page) if listed else (selected_text(page) or main_text(page))
-    extraction = PageExtraction(
-        url=url,
-        kind=kind if kind != "auto" else named,
-        title=page_title(page),
-        news=found.news,
-        events=found.events,
-        good_practices=found.good_practices,
-        figures=tuple(find_figures(body)),
-        text=body,
-        date=page_date(page) if (kind if kind != "auto" else named) == "article" else None,
-    )
-    return extraction, tree
+def prune(tree: HtmlElement, selectors: tuple[str, ...]) -> bool:
+    """Drop the elements the selectors name (their tails stay); whether any was dropped.
 
-
-def _run(page: Page) -> tuple[Found, list[str]]:
-    if page.kind != "auto":
-        return _safe(page.kind, page), [page.kind]
-    results: dict[str, Found] = {}
-    for kind in AUTO_ORDER:
-        if kind != "good_practice" and results.get("good_practice"):
+    The selectors were checked when the sources file was read; one that does not parse here
+    drops nothing rather than failing the page.
+    """
+    dropped = False
+    for selector in selectors:
+        try:
+            found = tree.cssselect(selector)
+        except Exception:  # cssselect's SelectorError and lxml's XPath errors
             continue
-        results[kind] = _safe(kind, page)
-    kinds = [k for k in AUTO_ORDER if results.get(k)]
-    return Found(
-        news=results.get("news_list", Found()).news,
-        events=results.get("events", Found()).events,
-        good_practices=results.get("good_practice", Found()).good_practices,
-    ), kinds
-
-
-def _safe(kind: str, page: Page) -> Found:
-    """One extractor's records; a crash on one odd page is logged, not raised into the crawl."""
-    try:
-        return EXTRACTORS[kind](page)
-    except RecursionError:
-        log.warning("%s: %s extraction gave up on a too deeply nested page", page.url, kind)
-    except Exception:
-        log.exception("%s: %s extraction failed", page.url, kind)
-    return Found()
+        for el in found:
+            if el.getparent() is not None:
+                el.drop_tree()
+                dropped = True
+    return dropped

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import lxml.etree as etree
 import lxml.html
 from lxml.html import HtmlElement
+from w3lib.encoding import html_to_unicode
 
 from extractors.errors import ExtractionError
 from extractors.text import normalise_ws
@@ -34,7 +35,14 @@ from extractors.xpaths import (
 # page per process at a time). huge_tree: without it libxml2 silently drops everything below
 # depth 256, which loses the content of real pages with many unclosed tags.
 _PARSER = lxml.html.HTMLParser(huge_tree=True, remove_comments=True, remove_pis=True)
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+# Shift_JIS pages are read as Windows-31J (cp932: it has the NEC and IBM characters real pages
+# use), whose mapping turns six JIS X 0208 symbols into look-alikes; these are put back as JIS
+# and Unicode's own mapping reads them (WAVE DASH, not FULLWIDTH TILDE), as EUC-JP pages and
+# most other tools read the same text, so one title compares equal whoever wrote it down
+_JIS_CHARACTERS = str.maketrans({"\uff5e": "\u301c", "\u2225": "\u2016", "\uff0d": "\u2212",
+                                 "\uffe0": "\u00a2", "\uffe1": "\u00a3", "\uffe2": "\u00ac"})
+# cp1257 bytes of ĄČĘĖĮŠŲŪŽ and ąčęėįšųūž: the fallback decoder's evidence for Lithuanian
+_CP1257_LT = frozenset(b"\xc0\xc8\xc6\xcb\xc1\xd0\xd8\xdb\xde\xe0\xe8\xe6\xeb\xe1\xf0\xf8\xfb\xfe")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 # every byte but the control characters (below 9 and 14-31): deleting them leaves those
 _NOT_CONTROL = bytes(b for b in range(256) if not (b < 9 or 13 < b < 32))
@@ -52,36 +60,56 @@ def norm(text: str | None) -> str:
     return normalise_ws(text) if text else ""
 
 
-def decode(html: bytes | str, url: str) -> str:
-    """Turn page bytes into text: BOM, else a <meta> charset, else UTF-8, else cp1257.
+def decode(html: bytes | str, url: str, content_type: str | None = None) -> str:
+    """Page bytes as text: the one decoder of every reading of a page (crawl, reprocess,
+    extract), so the same bytes always read the same.
 
-    cp1257 (Baltic) is the last guess because the sites we watch are Lithuanian; it also maps
-    nearly every byte, so a legacy page still yields readable Latin text. Binary data (images,
-    PDFs, archives, NUL-filled files) raises ExtractionError naming the URL.
+    BOM, else the charset of the HTTP Content-Type (`content_type`, as the server sent it),
+    else a <meta> charset, else UTF-8, else detection (`_guess_encoding`); the legacy Latin-1
+    labels read as windows-1252, as browsers do (WHATWG). Stray bad bytes are replaced.
+    Binary data (images, PDFs, archives, NUL-filled files) raises ExtractionError naming the
+    URL.
     """
     if isinstance(html, str):
         return _clean(html)
     if _looks_binary(html):
         raise ExtractionError(f"{url}: not an HTML page (binary data)")
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                          (codecs.BOM_UTF16_BE, "utf-16-be")):
-        if html.startswith(bom):
-            return _clean(html[len(bom):].decode(encoding, "replace"))
-    declared = _declared_charset(html)
+    return decode_bytes(html, content_type)[1]
+
+
+def decode_bytes(body: bytes, content_type: str | None) -> tuple[str, str]:
+    """(encoding, text) of a body by `decode`'s rules, whatever the bytes are."""
+    encoding, text = html_to_unicode(content_type, body, auto_detect_fun=_guess_encoding)
+    if encoding == "cp932":
+        text = text.translate(_JIS_CHARACTERS)
     # these codecs make U+0000 of a NUL byte alone: without one the text has none to remove
-    nul_free = b"\x00" not in html
-    if declared:
-        # a declared charset wins, stray bad bytes replaced (what browsers do)
-        try:
-            text = html.decode(declared, "replace")
-        except LookupError:
-            pass
-        else:
-            return _clean(text, nul_free and codecs.lookup(declared).name in _NUL_ONLY_FROM_NUL)
+    nul_free = b"\x00" not in body and _codec(encoding) in _NUL_ONLY_FROM_NUL
+    return encoding, _clean(text, nul_free)
+
+
+def _codec(encoding: str) -> str:
     try:
-        return _clean(html.decode("utf-8"), nul_free)
+        return codecs.lookup(encoding).name
+    except LookupError:
+        return encoding
+
+
+def _guess_encoding(body: bytes) -> str | None:
+    """Fallback when neither BOM, header nor <meta> names a charset."""
+    try:
+        body.decode("utf-8")
+        return "utf-8"
     except UnicodeDecodeError:
-        return _clean(html.decode("cp1257", "replace"), nul_free)
+        pass
+    high = [b for b in body if b >= 0x80]
+    # most agency sites without a declaration are Lithuanian in cp1257; short texts fool
+    # statistical detectors (they read them as cp1250), so Lithuanian letters decide first
+    if high and sum(b in _CP1257_LT for b in high) * 2 >= len(high):
+        return "cp1257"
+    import charset_normalizer  # requests brings it; imported late: few pages get here
+
+    best = charset_normalizer.from_bytes(body).best()
+    return best.encoding if best is not None else "cp1257"
 
 
 def _clean(text: str, nul_free: bool = False) -> str:
@@ -89,15 +117,6 @@ def _clean(text: str, nul_free: bool = False) -> str:
     # searching a non-Latin-1 text for NUL is slow (CPython's memchr on the low byte stops
     # at every ASCII character's zero high byte): skipped when the bytes had none
     return text if nul_free else text.replace("\x00", "")
-
-
-def _declared_charset(html: bytes) -> str | None:
-    match = _META_CHARSET.search(html[:8192])
-    if not match:
-        return None
-    name = match.group(1).decode("ascii", "replace").lower()
-    # Browsers read the legacy Latin-1 label as windows-1252 (WHATWG encoding standard).
-    return {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252"}.get(name, name)
 
 
 def _looks_binary(data: bytes) -> bool:

@@ -1,20 +1,20 @@
 """Extractors by page kind: `@extractor("events")` registers a function for one kind.
 
-A new kind of page arrives as one new module with one decorated function; `core.extract` runs
-the functions of the kinds asked for (all list kinds for "auto"). Every function receives the
-same `Page`: the page parsed once, with a memo so that work two kinds share (finding repeated
-blocks, reading schema.org data) is done once.
+A new kind of page arrives as one new module with one decorated function, named by its spec
+(`kinds.KindSpec.module`); `core.extract` runs the functions of the kinds asked for (every
+kind `auto` tries, for "auto"). Every function receives the same `Page`: the page parsed once,
+with a memo so that work two kinds share (finding repeated blocks, reading schema.org data) is
+done once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from lxml.html import HtmlElement
 
-from extractors.records import Event, GoodPractice, NewsItem
+from extractors.records import records_of
 
 T = TypeVar("T")
 
@@ -61,16 +61,34 @@ class Page:
         return verdict
 
 
-@dataclass(frozen=True, slots=True)
 class Found:
-    """What one extractor found on a page."""
+    """What one extractor found on a page: records by kind key, `Found(events=(...))`."""
 
-    news: tuple[NewsItem, ...] = ()
-    events: tuple[Event, ...] = ()
-    good_practices: tuple[GoodPractice, ...] = ()
+    __slots__ = ("records",)
+
+    def __init__(self, **records: tuple[Any, ...]) -> None:
+        self.records = records_of(**records)
+
+    def __getattr__(self, key: str) -> tuple[Any, ...]:
+        """One kind's records (`found.events`); () when it found none."""
+        if key == "records":  # not set yet: only while unpickling
+            raise AttributeError(key)
+        records_of(**{key: ()})  # an unknown kind key is a bug, not an empty list
+        return self.records.get(key, ())
+
+    def of(self, key: str) -> tuple[Any, ...]:
+        return self.records.get(key, ())
 
     def __bool__(self) -> bool:
-        return bool(self.news or self.events or self.good_practices)
+        return bool(self.records)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Found) and self.records == other.records
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Found({', '.join(f'{k}={v!r}' for k, v in self.records.items())})"
 
 
 ExtractorFn = Callable[[Page], Found]

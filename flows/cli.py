@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from extractors.errors import AgencywatchError
+from extractors.kinds import PAGE_KINDS
 from flows.errors import ConfigError
 from flows.schedule import cmd_schedule
 from flows.settings import Settings, prepare_prefect
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
 EPILOG = {
     "crawl": "example: agencywatch crawl --sources sources.toml --db agencywatch.db",
     "report": "example: agencywatch report --run latest --format html --output report.html",
-    "extract": "example: agencywatch extract page.html --url https://www.klaster.lt/en/",
+    "extract": "example: agencywatch extract page.html --url https://www.klaster.lt/en/\n"
+    "         agencywatch extract https://www.klaster.lt/en/ --source klaster-lt",
     "demo": "example: agencywatch demo",
     "validate": "example: agencywatch sources validate --sources sources.toml",
     "reprocess": "example: agencywatch reprocess --db agencywatch.db && agencywatch report --run N",
@@ -124,8 +126,20 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     p.add_argument("--url", help="the page's URL, to resolve links (for a file)")
     p.add_argument(
         "--kind",
-        default="auto",
-        choices=("auto", "news_list", "events", "good_practice", "article"),
+        choices=PAGE_KINDS,
+        help="the page kind to read (default: the --source's kind, else auto)",
+    )
+    p.add_argument(
+        "--source",
+        metavar="NAME",
+        help="read the page as this source's pages are read in a crawl: its kind, selectors, "
+        "ignore and ignore_text (from --sources)",
+    )
+    p.add_argument("--sources", default=settings.sources, help="sources file for --source")
+    p.add_argument(
+        "--content-type",
+        help="the Content-Type the page was served with, for a saved file (its charset decodes "
+        "the bytes; a URL brings its own)",
     )
     p.set_defaults(func=cmd_extract)
 
@@ -274,9 +288,22 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import replace
+
+    from extractors.core import ReadOptions, read_page
+
+    options = ReadOptions()
+    if args.source:
+        from flows.config import load_sources, select_sources
+
+        options = select_sources(load_sources(args.sources), [args.source])[0].read_options()
+    if args.kind:
+        options = replace(options, kind=args.kind)
     target: str = args.target
+    content_type = args.content_type
     if target.startswith(("http://", "https://")):
-        body, url = _download(target, settings)
+        body, url, served_type = _download(target, settings)
+        content_type = content_type or served_type
     else:
         try:
             body = Path(target).read_bytes()
@@ -284,21 +311,19 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
             print(f"agencywatch: {target}: cannot read: {exc.strerror or exc}", file=sys.stderr)
             return 2
         url = args.url or Path(target).resolve().as_uri()
-    from extractors.core import extract
-
-    result = extract(body, url, kind=args.kind)
-    print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    reading = read_page(body, url, content_type, replace(options, pager_hosts=None))
+    print(json.dumps(reading.extraction.to_json(), ensure_ascii=False, indent=2))
     return 0
 
 
-def _download(url: str, settings: Settings) -> tuple[bytes, str]:
+def _download(url: str, settings: Settings) -> tuple[bytes, str, str | None]:
     from flows.http import Fetcher, FetchPolicy
 
     with Fetcher(FetchPolicy(user_agent=settings.user_agent)) as fetcher:
         result = fetcher.fetch(url)
     if result.error or result.body is None:
         raise AgencywatchError(result.error or f"{url}: empty answer")
-    return result.body, result.final_url or url
+    return result.body, result.final_url or url, result.content_type
 
 
 def cmd_reprocess(args: argparse.Namespace, settings: Settings) -> int:

@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from extractors.core import ReadOptions
+from extractors.kinds import PAGE_KINDS
 from flows.errors import ConfigError
 
-KINDS = ("auto", "news_list", "events", "good_practice", "article")
+KINDS = PAGE_KINDS  # auto, each record kind's page kind, article (`extractors.kinds`)
 NAME_RE = re.compile(r"^[a-z0-9-]+$")
 SELECTOR_KEYS = ("item", "title", "date", "summary", "link", "organiser", "location", "content")
 
@@ -26,7 +28,7 @@ class Source:
 
     name: str  # unique, [a-z0-9-]
     url: str  # http or https start page
-    kind: str = "auto"  # auto | news_list | events | good_practice | article
+    kind: str = "auto"  # one of KINDS
     follow: bool = False  # also follow pagination and item detail links in scope
     max_pages: int = 200  # bound on pages fetched for this source in one run
     delay: float = 1.0  # seconds between requests to the host (Crawl-delay wins when larger)
@@ -44,6 +46,19 @@ class Source:
 
     def scope(self) -> frozenset[str]:
         return frozenset({self.host, *self.hosts})
+
+    def read_options(self, role: str = "listing") -> ReadOptions:
+        """How this source's pages are read: a listing (the start page and its pager's pages)
+        as the source's `kind`, with its pager followed when the source follows links; any
+        other page (a detail page) as an article. Selectors and volatile parts apply to all."""
+        listing = role == "listing"
+        return ReadOptions(
+            kind=self.kind if listing else "article",
+            selectors=self.selectors or None,
+            ignore=self.ignore,
+            ignore_text=self.ignore_text,
+            pager_hosts=self.scope() if listing and self.follow else None,
+        )
 
     def to_config(self) -> dict[str, Any]:
         return {

@@ -12,25 +12,22 @@ list pages per batch, and its batches of detail pages ran short of work.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
 
-from lxml.html import HtmlElement
-
 from extractors import __version__ as EXTRACTOR_VERSION
-from extractors.core import extract_parsed
+from extractors.core import Reading, read_page
 from extractors.errors import AgencywatchError
+from extractors.kinds import KINDS
 from extractors.records import PageExtraction
 from extractors.urls import in_scope, normalise_url
 from flows import extract_pool
 from flows.config import Source
-from flows.discovery import find_follow_links, parse_feed, parse_sitemap
+from flows.discovery import parse_feed, parse_sitemap
 from flows.frontier import Frontier
 from flows.http import FEED_TYPES, HTML_TYPES, Fetcher, FetchResult
-from flows.transport import decode_html
 from store.batches import (
     CHANGED,
     FAILED,
@@ -227,41 +224,32 @@ def extract_and_link(
     *,
     pack_body: bool = True,
 ) -> Extracted:
-    """All the CPU work on one fetched page, so it runs in a pool process: decode it, extract
-    it, find the links it hands on, key its records and compress it for the store."""
-    _encoding, text = decode_html(body, content_type)
-    extraction, tree = _extract_page(source, body, text, url, role)
+    """All the CPU work on one fetched page, so it runs in a pool process: read it (decode,
+    parse, prune, extract, pager links: `extractors.core.read_page`), name the detail pages
+    it hands on, key its records and compress it for the store."""
+    reading = read_page(body, url, content_type, source.read_options(role), base_url=final_url)
+    extraction = reading.extraction
     # detail pages are leaves: scanning them for links cost a third of a crawl's CPU
-    follow = source.follow and role == "listing"
-    page = tree if tree is not None else text  # a listing's pager is read in the parsed page
-    links = _links(source, page, final_url, extraction, url, role) if follow else ()
+    links = _links(source, reading, url) if source.follow and role == "listing" else ()
     keys = page_keys(extraction, url)
     return extraction, links, pack(body) if pack_body else None, keys
 
 
-def _links(
-    source: Source,
-    html: str | bytes | HtmlElement,
-    final_url: str,
-    extraction: PageExtraction,
-    url: str,
-    role: str,
-) -> tuple[str, ...]:
+def _links(source: Source, reading: Reading, url: str) -> tuple[str, ...]:
     """Pagination from the page's pager; detail pages are the extracted items' own links, so
     menus and sidebars that merely look like lists are never followed."""
-    found = find_follow_links(html, final_url, source.scope(), details=False)
     details: list[str] = []
-    if role == "listing":
-        item_urls = [
-            *(n.url for n in extraction.news),
-            *(e.url for e in extraction.events),
-            *(g.url for g in extraction.good_practices),
-        ]
-        for item_url in dict.fromkeys(u for u in item_urls if u):
-            link = normalise_url(item_url)
-            if link != url and in_scope(link, source.scope()):
-                details.append(link)
-    return (*(f"next {u}" for u in found.next_pages), *(f"detail {u}" for u in details))
+    item_urls = [
+        record.url
+        for spec in KINDS
+        if spec.follow
+        for record in reading.extraction.of(spec.key)
+    ]
+    for item_url in dict.fromkeys(u for u in item_urls if u):
+        link = normalise_url(item_url)
+        if link != url and in_scope(link, source.scope()):
+            details.append(link)
+    return (*(f"next {u}" for u in reading.next_pages), *(f"detail {u}" for u in details))
 
 
 def _for_role(links: Iterable[str], role: str) -> tuple[str, ...]:
@@ -317,6 +305,7 @@ def _record(result: FetchResult, role: str) -> PageRecord:
         content_hash=result.content_hash,
         etag=result.etag,
         last_modified=result.last_modified,
+        content_type=result.content_type,
         bytes=result.bytes_downloaded,
         attempts=result.attempts,
         elapsed_ms=int(result.elapsed_s * 1000),
@@ -325,38 +314,7 @@ def _record(result: FetchResult, role: str) -> PageRecord:
 
 
 def extract_page(
-    source: Source, body: bytes, text: str | None, url: str, role: str
+    source: Source, body: bytes, content_type: str | None, url: str, role: str
 ) -> PageExtraction:
-    """Extract one page as the source asks: its kind for listings, `article` for detail pages,
-    with its volatile fragments and text dropped first."""
-    return _extract_page(source, body, text, url, role)[0]
-
-
-def _extract_page(
-    source: Source, body: bytes, text: str | None, url: str, role: str
-) -> tuple[PageExtraction, HtmlElement | None]:
-    """`extract_page`, and the page as parsed for it: None when it did not parse, or when the
-    source's `ignore` selectors cut fragments out of it (the page's links are read in the
-    page as served)."""
-    kind = source.kind if role == "listing" else "article"
-    html: bytes | str = text if text is not None else body
-    if source.ignore:
-        html = drop_fragments(html, source.ignore)
-    extraction, tree = extract_parsed(html, url, kind=kind, selectors=source.selectors or None)
-    if source.ignore_text:
-        page_text = extraction.text
-        for pattern in source.ignore_text:
-            page_text = re.sub(pattern, "", page_text)
-        extraction = replace(extraction, text=page_text)
-    return extraction, None if source.ignore else tree
-
-
-def drop_fragments(html: bytes | str, selectors: tuple[str, ...]) -> str:
-    """Remove volatile fragments (visit counters, timestamps) named by CSS selectors."""
-    import lxml.html
-
-    tree = lxml.html.fromstring(html)
-    for selector in selectors:
-        for el in tree.cssselect(selector):
-            el.drop_tree()
-    return str(lxml.html.tostring(tree, encoding="unicode"))
+    """One stored or fetched page read as the source asks (`Source.read_options`)."""
+    return read_page(body, url, content_type, source.read_options(role)).extraction

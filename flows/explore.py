@@ -22,15 +22,14 @@ from typing import Any
 
 import sqlite_utils
 
+from extractors.kinds import KINDS
 from store.db import StoreError
 from store.schema import TABLES
 from store.views import QUESTIONS, VIEWS, figure_units, open_reader, snapshot_ready, source_links
 
 # What analysts facet on first; Datasette suggests more.
 FACETS: dict[str, list[str]] = {
-    "latest_news": ["source", "state"],
-    "latest_events": ["source", "state"],
-    "latest_good_practices": ["source", "country"],
+    **{k.view: list(k.facets) for k in KINDS},
     "upcoming_events": ["source"],
     "figures_by_page": ["source", "unit"],
     "last_run_changes": ["source", "entity", "change"],

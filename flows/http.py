@@ -37,6 +37,7 @@ from protego import Protego
 from requests.adapters import HTTPAdapter
 from requests.cookies import RequestsCookieJar
 
+from extractors.html import decode_bytes
 from extractors.urls import WEB_SCHEMES, host_of, in_scope, normalise_url
 from flows.errors import FetchError, TerminalFetchError, TransientFetchError, one_line
 from flows.politeness import HostGate, RobotsRules, parse_retry_after
@@ -44,7 +45,6 @@ from flows.transport import (
     FEED_TYPES,
     HTML_TYPES,
     SNIFF_TYPES,
-    decode_html,
     read_body,
     request_error,
     sniff_type,
@@ -59,7 +59,6 @@ __all__ = [
     "Fetcher",
     "HostGate",
     "RobotsRules",
-    "decode_html",
     "parse_retry_after",
     "sniff_type",
 ]
@@ -678,7 +677,7 @@ class Fetcher:
             sniffed = sniff_type(body[:2048])
             if sniffed not in mode.accept:
                 return self._wrong_type(url, mode, f"{sniffed}, sniffed", common)
-        encoding, text = decode_html(body, common["content_type"]) if mode.decode else (None, None)
+        encoding, text = decode_bytes(body, common["content_type"]) if mode.decode else (None, None)
         return FetchResult(
             kind="html",
             encoding=encoding,

@@ -25,7 +25,9 @@ from store.identity import PageKeys, page_keys
 from store.runs import utcnow
 from store.writer import finish_source, load_blob, write_batch
 
-PAGE_COLUMNS = "p.url, p.role, p.content_hash, p.etag, p.last_modified, p.links"
+PAGE_COLUMNS = (
+    "p.url, p.role, p.content_hash, p.content_type, p.etag, p.last_modified, p.links"
+)
 
 
 def reprocess(sources_path: str, db_path: str, only: list[str] | None = None) -> dict[str, object]:
@@ -95,7 +97,7 @@ def _collect(source: Source, jobs: list[Job]) -> tuple[PageRecord, ...]:
 
 def reextract(source: Source, body: bytes, record: PageRecord) -> tuple[PageExtraction, PageKeys]:
     """One stored page through today's extractors (run in a pool process)."""
-    extraction = extract_page(source, body, None, record.url, record.role)
+    extraction = extract_page(source, body, record.content_type, record.url, record.role)
     return extraction, page_keys(extraction, record.url)
 
 
@@ -109,6 +111,7 @@ def _stored(db: sqlite_utils.Database, row: dict[str, object]) -> tuple[PageReco
         status=200,
         content_hash=str(row["content_hash"]),
         etag=_opt(row["etag"]),
+        content_type=_opt(row["content_type"]),
         last_modified=_opt(row["last_modified"]),
         links=tuple(json.loads(str(row["links"] or "[]"))),
         attempts=0,

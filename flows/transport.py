@@ -1,5 +1,6 @@
 """The byte level of a fetch: reading a body within a size and time limit, telling its type
-from its first bytes, decoding its charset, and naming the network failure behind an exception.
+from its first bytes, and naming the network failure behind an exception. (Its charset is
+decoded by the one decoder of pages, `extractors.html.decode_bytes`.)
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import time
 
 import requests
 import urllib3
-from w3lib.encoding import html_to_unicode
 
 from extractors.urls import host_of
 from flows.errors import FetchError, TerminalFetchError, TransientFetchError, one_line
@@ -38,10 +38,6 @@ _MAGIC = (
     (b"PK\x03\x04", "application/zip"),
     (b"\x1f\x8b", "application/gzip"),
 )
-# cp1257 bytes of ĄČĘĖĮŠŲŪŽ and ąčęėįšųūž: the fallback decoder's evidence for Lithuanian
-_CP1257_LT = frozenset(b"\xc0\xc8\xc6\xcb\xc1\xd0\xd8\xdb\xde\xe0\xe8\xe6\xeb\xe1\xf0\xf8\xfb\xfe")
-
-
 def sniff_type(head: bytes) -> str:
     """A content type from a body's first bytes, for servers that send none."""
     for magic, mime in _MAGIC:
@@ -53,32 +49,6 @@ def sniff_type(head: bytes) -> str:
     if b"<" in start[:1024]:
         return "text/html"
     return "application/octet-stream"
-
-
-def _guess_encoding(body: bytes) -> str | None:
-    """Fallback when neither BOM, header nor <meta> names a charset."""
-    try:
-        body.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    high = [b for b in body if b >= 0x80]
-    # most agency sites without a declaration are Lithuanian in cp1257; short texts fool
-    # statistical detectors (they read them as cp1250), so Lithuanian letters decide first
-    if high and sum(b in _CP1257_LT for b in high) * 2 >= len(high):
-        return "cp1257"
-    try:
-        import charset_normalizer
-    except ImportError:  # pragma: no cover - requests normally brings it
-        return "cp1257"
-    best = charset_normalizer.from_bytes(body).best()
-    return best.encoding if best is not None else "cp1257"
-
-
-def decode_html(body: bytes, content_type: str | None) -> tuple[str, str]:
-    """(encoding, text): BOM > Content-Type charset > <meta> > utf-8 / cp1257 / detection."""
-    encoding, text = html_to_unicode(content_type, body, auto_detect_fun=_guess_encoding)
-    return encoding, text
 
 
 def exception_chain(exc: BaseException) -> list[BaseException]:

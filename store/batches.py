@@ -44,6 +44,7 @@ class PageRecord:
     content_hash: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    content_type: str | None = None  # as the server sent it (its charset reads the body)
     bytes: int = 0
     attempts: int = 1
     elapsed_ms: int | None = None

@@ -19,7 +19,7 @@ from typing import IO, Any
 import sqlite_utils
 
 from extractors.errors import AgencywatchError
-from store.schema import migrate
+from store.migrate import MigrationError, migrate
 
 
 class StoreError(AgencywatchError):
@@ -68,7 +68,7 @@ def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
         db.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
         db.execute("PRAGMA foreign_keys = ON")
         migrate(db)
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, MigrationError) as exc:
         raise StoreError(f"{p}: cannot open the database: {exc}") from exc
     return db
 

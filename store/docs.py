@@ -12,7 +12,8 @@ import textwrap
 
 import sqlite_utils
 
-from store import schema
+from extractors.kinds import KINDS
+from store import migrate, schema
 from store.schema import FTS_COLUMNS, TABLES, Column, Table
 from store.views import AS_OF_SQL, VIEWS, View
 
@@ -22,7 +23,7 @@ HEADER += " or store/views.py, not this file -->"
 
 def render_schema_md() -> str:
     db = sqlite_utils.Database(memory=True)
-    schema.migrate(db)
+    migrate.migrate(db)
     parts = [
         HEADER,
         "# The agencywatch store",
@@ -42,15 +43,15 @@ def render_schema_md() -> str:
 
 def _intro() -> str:
     shape = inspect.cleandoc(schema.__doc__ or "").split("Shape of the data:", 1)[-1]
-    shape = textwrap.dedent(shape.split("Migrations go through", 1)[0]).strip("\n")
+    shape = textwrap.dedent(shape.split("These declarations", 1)[0]).strip("\n")
     return (
         "Open it with `agencywatch explore` (Datasette, read-only), search it with "
         "`agencywatch search WORDS`, export any view or table with "
         "`agencywatch export NAME --format csv|json`, or query it with any SQLite client.\n\n"
         "Times are UTC, ISO 8601 text (`2026-11-24T06:00:00+00:00`); dates keep the precision "
         "the page gave (`2007-03`). Every item has an identity row in `items`, every version of "
-        "it a row in `item_versions`, and its latest version a typed row in `news_items`, "
-        "`events`, `good_practices` or `figures`.\n\n"
+        "it a row in `item_versions`, and its latest version a typed row in its kind's table ("
+        + ", ".join(f"`{k.table}`" for k in KINDS) + ").\n\n"
         f"```\n{shape}\n```"
     )
 
@@ -65,9 +66,12 @@ def _view_md(db: sqlite_utils.Database, v: View) -> str:
     if actual != declared:
         raise ValueError(f"view {v.name}: columns {actual} but documented {declared}")
     rows = "\n".join(f"| `{c.name}` | {_cell(c.doc)} |" for c in v.columns)
+    # the SQL as the migrations built it, not as declared: what the store really runs
+    built = db.execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = ?",
+                       [v.name]).fetchone()[0]
     return (
         f"### `{v.name}`\n\n{v.doc}\n\n| column | description |\n|---|---|\n{rows}\n\n"
-        f"<details><summary>SQL</summary>\n\n```sql\n{v.sql.strip()}\n```\n\n</details>"
+        f"<details><summary>SQL</summary>\n\n```sql\n{built.strip()}\n```\n\n</details>"
     )
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import sqlite_utils
 
+from extractors.kinds import BY_ENTITY, KINDS
 from store.batches import CHANGED, PageRecord, SourceBatch
 from store.db import select
 from store.identity import (
@@ -33,13 +34,9 @@ from store.identity import (
     title_key,
 )
 
-ENTITY_TABLES = {
-    "news": "news_items",
-    "event": "events",
-    "good_practice": "good_practices",
-    "figure": "figures",
-}
-LIST_ENTITIES = ("news", "event", "good_practice")
+ENTITY_TABLES = {k.entity: k.table for k in KINDS}
+# kinds whose sudden absence from a page that had them is a failed read, not a removal
+WATCHED = tuple(k.entity for k in KINDS if k.watched)
 RENAME_MIN_RATIO = 0.8
 HEALTH_MIN_ITEMS = 2  # a page that had at least this many items of a kind and now has none
 DROPPED = "dropped from listing"
@@ -124,23 +121,19 @@ def _read(db: sqlite_utils.Database, page: PageRecord) -> _PageRead:
     row = db.conn.execute("SELECT item_counts FROM pages WHERE url = ?", [page.url]).fetchone()
     before: dict[str, int] = json.loads(row[0]) if row and row[0] else {}
     now = _count(read.sightings)
-    for entity in (*LIST_ENTITIES, "figure"):
-        lost = before.get(entity, 0) >= HEALTH_MIN_ITEMS and now.get(entity, 0) == 0
-        no_text = entity == "figure" and not page.extraction.text
-        read.healthy[entity] = not lost and not no_text
-    for entity in LIST_ENTITIES:
+    for spec in KINDS:
+        entity = spec.entity
+        if spec.watched:
+            lost = before.get(entity, 0) >= HEALTH_MIN_ITEMS and now.get(entity, 0) == 0
+            read.healthy[entity] = not lost
+        else:  # found in the page text (figures): a page without text read nothing
+            read.healthy[entity] = bool(page.extraction.text)
+    for entity in WATCHED:
         emptied = _emptied_fields(db, page.url, entity, read.sightings)
         if emptied:
             read.healthy[entity] = False
             read.emptied[entity] = emptied
     return read
-
-
-FILL_FIELDS = {
-    "news": ("date", "summary", "url"),
-    "event": ("start_date", "location", "url"),
-    "good_practice": ("summary", "main_institution", "start_date"),
-}
 
 
 def _emptied_fields(
@@ -151,7 +144,9 @@ def _emptied_fields(
     new = [s.data for s in sightings if s.entity == entity]
     if len(new) < HEALTH_MIN_ITEMS + 1:
         return []
-    fields = FILL_FIELDS[entity]
+    fields = BY_ENTITY[entity].fill_fields
+    if not fields:
+        return []
     old = select(
         db,
         f"SELECT {', '.join(fields)} FROM [{ENTITY_TABLES[entity]}] "
@@ -175,7 +170,7 @@ def _count(sightings: list[Sighting]) -> dict[str, int]:
 
 
 def unhealthy_note(read: _PageRead, before: dict[str, int]) -> str | None:
-    lost = [e for e, ok in read.healthy.items() if not ok and e in LIST_ENTITIES]
+    lost = [e for e, ok in read.healthy.items() if not ok and e in WATCHED]
     if not lost:
         return None
     detail = ", ".join(
@@ -369,7 +364,7 @@ def _pair_renames(
 
 
 def _similarity(s: Sighting, old: dict[str, Any]) -> float:
-    if s.entity == "figure":
+    if BY_ENTITY[s.entity].by_sentence:
         a = title_key(str(s.data.get("context", "")).replace(str(s.data.get("text")), ""))
         b = title_key(str(old.get("context", "")).replace(str(old.get("text")), ""))
     else:
@@ -417,7 +412,7 @@ def _add_items(
         columns, params = _typed_row(item_id, source_id, s.entity, s.data, page_url, "active")
         typed[(s.entity, columns)].append(params)
     for (entity, columns), rows in typed.items():
-        if entity == "figure":
+        if not BY_ENTITY[entity].search_fields:
             conn.executemany(_typed_sql(entity, columns), rows)
             continue
         # tables with a search index: several rows per statement, as FTS5 flushes its pending
@@ -439,7 +434,7 @@ def _add_items(
                 s.title,
                 "{}",
                 None,
-                _importance(s.entity, "added", {}),
+                BY_ENTITY[s.entity].importance("added"),
             )
             for item_id, s in zip(ids, fresh, strict=True)
         ],
@@ -483,21 +478,9 @@ def _update_item(
         s.title,
         fields,
         None,
-        _importance(s.entity, change, fields),
+        BY_ENTITY[s.entity].importance(change, fields),
     )
     counts["items_added" if reappeared else "items_updated"] += 1
-
-
-def _importance(entity: str, change: str, fields: dict[str, Any]) -> int:
-    if entity == "event":
-        return (
-            90 if change != "updated" else 80 if {"start_date", "end_date"} & fields.keys() else 45
-        )
-    if entity == "figure":
-        return 70 if change == "updated" else 30
-    if {"date", "start_date", "end_date"} & fields.keys():
-        return 60
-    return 50 if change != "updated" else 20
 
 
 def _new_version(
@@ -551,8 +534,9 @@ def _typed_row(
 ) -> tuple[tuple[str, ...], list[Any]]:
     row = {**data, "item_id": item_id, "source_id": source_id, "page_url": page_url}
     row["state"] = state
-    if "sections" in row:
-        row["sections"] = json.dumps(row["sections"] or {}, ensure_ascii=False)
+    for name, value in data.items():
+        if isinstance(value, dict | list):  # sections, an amount: JSON in their column
+            row[name] = json.dumps(value, ensure_ascii=False)
     columns = _present_columns(entity, tuple(row))
     return columns, [row[c] for c in columns]
 
@@ -594,11 +578,12 @@ def _removal_reason(
     url = data.get("url")
     if url and url in gone_urls:
         return f"detail page gone ({gone_urls[url]})"
-    if item["entity"] == "event":
-        last_day = data.get("end_date") or data.get("start_date")
+    spec = BY_ENTITY[item["entity"]]
+    if spec.expires:
+        last_day = next((data[f] for f in spec.expires if data.get(f)), None)
         if last_day and str(last_day)[:10] < today:
-            return "event is past"
-    if item["entity"] == "figure":
+            return spec.expired_reason
+    if spec.by_sentence:
         return "no longer on the page"
     return DROPPED
 
@@ -631,8 +616,9 @@ def _remove_item(
         [item["id"]],
     )
     data = _current_data(db, item["id"])
-    title = str(data.get("title") or data.get("text") or item["key"])
-    importance = 90 if item["entity"] == "event" else 30 if item["entity"] == "figure" else 60
+    spec = BY_ENTITY[item["entity"]]
+    title = str(data.get(spec.label) or item["key"])
+    importance = spec.importance("removed")
     _insert_change(
         db,
         run_id,

@@ -18,31 +18,13 @@ import unicodedata
 from dataclasses import dataclass, replace
 from typing import Any
 
+from extractors.frozen import pickled_by_fields
 from extractors.html import norm
-from extractors.records import PageExtraction, pickled_by_fields
+from extractors.kinds import BY_ENTITY, KINDS
+from extractors.records import PageExtraction
 from extractors.urls import normalise_url
 
-Entity = str  # 'news' | 'event' | 'good_practice' | 'figure'
-
-
-COMPARED_FIELDS: dict[Entity, tuple[str, ...]] = {
-    "news": ("title", "date", "summary", "url"),
-    "event": ("title", "start_date", "end_date", "organiser", "location", "url"),
-    "good_practice": (
-        "title",
-        "summary",
-        "resources_needed",
-        "evidence_of_success",
-        "potential_for_learning",
-        "main_institution",
-        "country",
-        "start_date",
-        "end_date",
-        "sections",
-        "url",
-    ),
-    "figure": ("value", "unit"),
-}
+Entity = str  # a record kind's `entity` (extractors/kinds.py): 'news', 'event', ...
 
 
 @pickled_by_fields
@@ -139,19 +121,28 @@ def _compared_value(value: Any) -> float:
 
 
 def _comparable(entity: Entity, data: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name in COMPARED_FIELDS[entity]:
-        value = data.get(name)
-        if name == "url":
-            value = canonical_url(value)
-        elif name == "value":
-            value = _compared_value(value)
-        elif name == "sections":
-            value = {norm_text(k): norm_text(v) for k, v in (value or {}).items()}
-        elif isinstance(value, str):
-            value = norm_text(value)
-        out[name] = value
-    return out
+    """The record's compared fields (its spec's), each as its `compare` rule reads it."""
+    return {f.name: _compared(f.compare, data.get(f.name)) for f in _COMPARED[entity]}
+
+
+def _compared(rule: str | None, value: Any) -> Any:
+    if rule == "url":
+        return canonical_url(value)
+    if rule == "number":
+        return _compared_value(value)
+    if rule == "sections":
+        return {norm_text(k): norm_text(v) for k, v in (value or {}).items()}
+    if rule == "amount":
+        if not isinstance(value, dict):
+            return None
+        unit = value.get("unit")
+        return {"value": _compared_value(value.get("value")),
+                "unit": norm_text(unit) if isinstance(unit, str) else unit}
+    return norm_text(value) if isinstance(value, str) else value
+
+
+# each kind's compared fields, in its spec's order
+_COMPARED = {k.entity: tuple(f for f in k.fields if f.compare is not None) for k in KINDS}
 
 
 def _figure_sighting(data: dict[str, Any], page_url: str) -> Sighting:
@@ -167,23 +158,24 @@ def _figure_sighting(data: dict[str, Any], page_url: str) -> Sighting:
     unit = data.get("unit")
     if isinstance(unit, str):
         unit = norm_text(unit)
-    comparable = {"value": value, "unit": unit}  # COMPARED_FIELDS["figure"], in its order
+    comparable = {"value": value, "unit": unit}  # the figure spec's compared fields, in order
     return Sighting(
         "figure", key, title, None, data, comparable, _figure_hash(value, unit), dumps_data(data)
     )
 
 
 def sighting(entity: Entity, data: dict[str, Any], page_url: str) -> Sighting:
-    if entity == "figure":
+    spec = BY_ENTITY[entity]
+    if spec.by_sentence:
         return _figure_sighting(data, page_url)
     url = canonical_url(data.get("url"))
+    title = str(data.get(spec.label) or "")
     if url and url != canonical_url(page_url):
-        key, title = url, str(data.get("title") or "")
+        key = url
     else:
         # no detail page of its own: the title (and date) identify it within the source
-        title = str(data.get("title") or "")
-        date = data.get("date") or data.get("start_date") or ""
-        key = f"{page_url}|{title_key(title)}|{date}"
+        date = data.get(spec.key_date) if spec.key_date else None
+        key = f"{page_url}|{title_key(title)}|{date or ''}"
     comparable = _comparable(entity, data)
     return Sighting(
         entity, key, title, url, data, comparable, content_hash(comparable), dumps_data(data)
@@ -194,13 +186,9 @@ def sightings_of(extraction_json: dict[str, Any], page_url: str) -> list[Sightin
     """Every record of one page's extraction, keyed; a repeated key gets a `#n` suffix."""
     out: list[Sighting] = []
     seen: dict[tuple[str, str], int] = {}
-    for entity, field in (
-        ("news", "news"),
-        ("event", "events"),
-        ("good_practice", "good_practices"),
-        ("figure", "figures"),
-    ):
-        for data in extraction_json.get(field, []):
+    for spec in KINDS:
+        entity = spec.entity
+        for data in extraction_json.get(spec.key, []):
             s = sighting(entity, data, page_url)
             n = seen.get((entity, s.key), 0)
             seen[(entity, s.key)] = n + 1
@@ -216,8 +204,9 @@ def changed_fields(
     """{field: {old, new}} for the compared fields that differ; figures also show their text."""
     a, b = _comparable(entity, old), _comparable(entity, new)
     fields = {k: {"old": old.get(k), "new": new.get(k)} for k in a if a[k] != b[k]}
-    if entity == "figure" and fields:
-        fields["text"] = {"old": old.get("text"), "new": new.get("text")}
+    if fields:
+        for name in BY_ENTITY[entity].with_changes:
+            fields[name] = {"old": old.get(name), "new": new.get(name)}
     return fields
 
 

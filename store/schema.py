@@ -9,16 +9,16 @@ Shape of the data:
                    ├── news_items / events / good_practices / figures   (latest version, typed)
                    └─< changes (added | updated | removed | reappeared, per run)
 
-Migrations go through sqlite-utils' `Migrations`; a new table or column is a new migration
-function, never an edit of an applied one.
+These declarations describe the schema (docs, Datasette metadata, the writer's column lists);
+the migrations that build it are SQL files in `store/sql/` (`store/migrate.py`), frozen as
+written; a test checks that a freshly migrated store matches these declarations.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import sqlite_utils
-from sqlite_utils import Migrations
+from extractors.kinds import KINDS, KindSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +46,16 @@ class Table:
 C = Column
 _ITEM_STATE = "TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'removed'))"
 
-TABLES: tuple[Table, ...] = (
+CORE_TABLES: tuple[Table, ...] = (
+    Table(
+        "entities",
+        "What an item or a change can be about: 'page', and every record kind "
+        "(extractors/kinds.py).",
+        (
+            C("name", "TEXT PRIMARY KEY", "As items.entity and changes.entity name it."),
+            C("doc", "TEXT NOT NULL", "What it is."),
+        ),
+    ),
     Table(
         "sources",
         "The watched sources, one row per `[[source]]` of sources.toml (upserted on every crawl).",
@@ -146,6 +155,11 @@ TABLES: tuple[Table, ...] = (
                 "INTEGER",
                 "HTTP status of the latest fetch (null: no answer); every fetch is in `fetches`.",
             ),
+            C(
+                "content_type",
+                "TEXT",
+                "Content-Type of the latest good fetch as sent (its charset decodes `blobs`).",
+            ),
         ),
         indexes=(("source_id",),),
     ),
@@ -181,8 +195,8 @@ TABLES: tuple[Table, ...] = (
             C("id", "INTEGER PRIMARY KEY", "Row id."),
             C(
                 "entity",
-                "TEXT NOT NULL CHECK (entity IN ('news','event','good_practice','figure'))",
-                "Record kind.",
+                "TEXT NOT NULL REFERENCES entities(name) CHECK (entity != 'page')",
+                "Record kind (entities.name): 'news', 'event', 'good_practice', 'figure', ...",
             ),
             C("source_id", "INTEGER NOT NULL REFERENCES sources(id)", "The source."),
             C("key", "TEXT NOT NULL", "Identity: canonical detail URL, else a normalised key."),
@@ -219,74 +233,6 @@ TABLES: tuple[Table, ...] = (
         indexes=(("item_id", "valid_from_run"),),
     ),
     Table(
-        "news_items",
-        "Latest version of each news item.",
-        (
-            C("item_id", "INTEGER PRIMARY KEY REFERENCES items(id)", "The item."),
-            C("source_id", "INTEGER NOT NULL REFERENCES sources(id)", "The source."),
-            C("title", "TEXT NOT NULL", "Headline."),
-            C("date", "TEXT", "Publication date, ISO 8601 at the page's precision."),
-            C("summary", "TEXT", "Teaser text."),
-            C("url", "TEXT", "Detail page URL."),
-            C("page_url", "TEXT NOT NULL", "Listing page it was read from."),
-            C("state", _ITEM_STATE, "'active' or 'removed'."),
-        ),
-        indexes=(("date",),),
-    ),
-    Table(
-        "events",
-        "Latest version of each event.",
-        (
-            C("item_id", "INTEGER PRIMARY KEY REFERENCES items(id)", "The item."),
-            C("source_id", "INTEGER NOT NULL REFERENCES sources(id)", "The source."),
-            C("title", "TEXT NOT NULL", "Event name."),
-            C("start_date", "TEXT", "First day (ISO 8601)."),
-            C("end_date", "TEXT", "Last day of a range, else null."),
-            C("organiser", "TEXT", "Organiser as the page gives it."),
-            C("location", "TEXT", "Venue and place as the page gives it."),
-            C("url", "TEXT", "Detail page URL."),
-            C("page_url", "TEXT NOT NULL", "Page it was read from."),
-            C("state", _ITEM_STATE, "'active' or 'removed'."),
-        ),
-        indexes=(("start_date",),),
-    ),
-    Table(
-        "good_practices",
-        "Latest version of each good practice.",
-        (
-            C("item_id", "INTEGER PRIMARY KEY REFERENCES items(id)", "The item."),
-            C("source_id", "INTEGER NOT NULL REFERENCES sources(id)", "The source."),
-            C("title", "TEXT NOT NULL", "Title of the practice."),
-            C("summary", "TEXT", "Text before the first section."),
-            C("resources_needed", "TEXT", "Section 'Resources needed'."),
-            C("evidence_of_success", "TEXT", "Section 'Evidence of success'."),
-            C("potential_for_learning", "TEXT", "Section 'Potential for learning or transfer'."),
-            C("main_institution", "TEXT", "Side panel: main institution."),
-            C("country", "TEXT", "Side panel: country (English name)."),
-            C("start_date", "TEXT", "Side panel: start date."),
-            C("end_date", "TEXT", "Side panel: end date; null when ongoing or empty."),
-            C("sections", "TEXT NOT NULL DEFAULT '{}'", "JSON {heading: text} of every section."),
-            C("url", "TEXT", "Page URL."),
-            C("page_url", "TEXT NOT NULL", "Page it was read from."),
-            C("state", _ITEM_STATE, "'active' or 'removed'."),
-        ),
-    ),
-    Table(
-        "figures",
-        "Latest version of each figure (money, percentage, count, area) with its sentence.",
-        (
-            C("item_id", "INTEGER PRIMARY KEY REFERENCES items(id)", "The item."),
-            C("source_id", "INTEGER NOT NULL REFERENCES sources(id)", "The source."),
-            C("value", "REAL NOT NULL", "Value scaled to units (€73.3 million -> 73300000)."),
-            C("unit", "TEXT NOT NULL", "ISO 4217 code, '%', 'km2', or the counted noun."),
-            C("text", "TEXT NOT NULL", "The figure as written on the page."),
-            C("context", "TEXT NOT NULL", "The sentence it stands in."),
-            C("page_url", "TEXT NOT NULL", "Page it was read from."),
-            C("state", _ITEM_STATE, "'active' or 'removed'."),
-        ),
-        indexes=(("page_url",), ("unit",)),
-    ),
-    Table(
         "pending_removals",
         "Items a run found missing from a page; removed when the source's crawl ends unless a "
         "later batch of the same run saw them elsewhere (paging moves items between pages).",
@@ -306,8 +252,8 @@ TABLES: tuple[Table, ...] = (
             C("source_id", "INTEGER NOT NULL REFERENCES sources(id)", "The source."),
             C(
                 "entity",
-                "TEXT NOT NULL CHECK (entity IN ('page','news','event','good_practice','figure'))",
-                "What changed.",
+                "TEXT NOT NULL REFERENCES entities(name)",
+                "What changed (entities.name): 'page', or a record kind.",
             ),
             C(
                 "change",
@@ -326,16 +272,20 @@ TABLES: tuple[Table, ...] = (
     ),
 )
 
-migrations = Migrations("agencywatch")
+def typed_table(spec: KindSpec) -> Table:
+    """A record kind's table: the latest version of each of its items, one typed row each."""
+    columns = (
+        C("item_id", "INTEGER PRIMARY KEY REFERENCES items(id)", "The item."),
+        C("source_id", "INTEGER NOT NULL REFERENCES sources(id)", "The source."),
+        *(C(f.name, f.sql, f.doc) for f in spec.fields),
+        C("page_url", "TEXT NOT NULL", "Page it was read from."),
+        C("state", _ITEM_STATE, "'active' or 'removed'."),
+    )
+    return Table(spec.table, spec.doc, columns, indexes=spec.indexes)
 
 
-@migrations(name="0001_initial")
-def _initial(db: sqlite_utils.Database) -> None:
-    for table in TABLES:
-        db.execute(table.ddl())
-        for cols in table.indexes:
-            name = f"idx_{table.name}_{'_'.join(cols)}"
-            db.execute(f"CREATE INDEX [{name}] ON [{table.name}] ({', '.join(cols)})")
+TYPED_TABLES: tuple[Table, ...] = tuple(typed_table(k) for k in KINDS)
+TABLES: tuple[Table, ...] = CORE_TABLES + TYPED_TABLES
 
 
 def table(name: str) -> Table:
@@ -346,31 +296,22 @@ def column_names(name: str) -> list[str]:
     return [c.name for c in table(name).columns]
 
 
-def migrate(db: sqlite_utils.Database) -> None:
-    migrations.apply(db)
-
-
 # --- For analysts (issue 8): views, indexes on what they join and filter on, full-text search.
-# Declared as data here, applied by the migrations below; rendered by `agencywatch schema-docs`.
+# Declared as data here, built by the SQL migrations (store/sql/); rendered by `agencywatch
+# schema-docs`.
 
 ADDED_INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("items", ("key",)),  # "the history of this URL": a key alone, without entity and source
     ("item_versions", ("page_url",)),  # "figures of this page over time"
-    ("news_items", ("source_id",)),  # every "news of source X" filter and facet
-    ("events", ("source_id",)),
-    ("good_practices", ("source_id",)),
-    ("good_practices", ("country",)),
-    ("figures", ("source_id",)),
     ("changes", ("source_id",)),
     ("fetches", ("source_id",)),  # "which source keeps failing"
 )
 
 # Full-text search (FTS5, porter stemming over unicode61: 'clusters' finds 'cluster', and
-# Lithuanian diacritics are folded). The table `<name>_fts` indexes these columns of `<name>`.
+# Lithuanian diacritics are folded). The table `<name>_fts` indexes these columns of `<name>`:
+# each record kind's `search` fields, and the pages' titles and texts.
 FTS_COLUMNS: dict[str, tuple[str, ...]] = {
-    "news_items": ("title", "summary"),
-    "events": ("title", "organiser", "location"),
-    "good_practices": ("title", "summary", "sections"),
+    **{k.table: k.search_fields for k in KINDS if k.search_fields},
     "pages": ("title", "text"),
 }
 FTS_TOKENIZE = "porter"
@@ -378,48 +319,3 @@ FTS_TOKENIZE = "porter"
 
 def index_name(table_name: str, columns: tuple[str, ...]) -> str:
     return f"idx_{table_name}_{'_'.join(columns)}"
-
-
-@migrations(name="0002_views")
-def _views(db: sqlite_utils.Database) -> None:
-    from store.views import create_views  # views.py owns the view SQL; it imports this module
-
-    create_views(db)
-
-
-@migrations(name="0003_analyst_indexes")
-def _analyst_indexes(db: sqlite_utils.Database) -> None:
-    for table_name, cols in ADDED_INDEXES:
-        db.execute(
-            f"CREATE INDEX IF NOT EXISTS [{index_name(table_name, cols)}] "
-            f"ON [{table_name}] ({', '.join(cols)})"
-        )
-
-
-@migrations(name="0004_full_text_search")
-def _full_text_search(db: sqlite_utils.Database) -> None:
-    # The triggers keep each index current on every INSERT / UPDATE / DELETE, so the writer
-    # holds no search code. (The writer's INSERT OR REPLACE relies on recursive triggers for the
-    # delete half: see the note in store/search.py.)
-    for table_name, cols in FTS_COLUMNS.items():
-        db.table(table_name).enable_fts(cols, create_triggers=True, tokenize=FTS_TOKENIZE)
-
-
-@migrations(name="0005_fts_update_of_indexed_columns")
-def _fts_update_of_indexed_columns(db: sqlite_utils.Database) -> None:
-    # sqlite-utils' update triggers fire on any UPDATE of the row, so noting a page's status or
-    # an item's state re-indexed its text each run (~1.2 KB of store growth per page on an
-    # unchanged re-crawl); re-index only when an indexed column is written.
-    for table_name, cols in FTS_COLUMNS.items():
-        quoted = ", ".join(f'"{c}"' for c in cols)
-        fts = f'"{table_name}_fts"'
-        db.execute(f'DROP TRIGGER IF EXISTS "{table_name}_au"')
-        db.execute(
-            f'CREATE TRIGGER "{table_name}_au" AFTER UPDATE OF {quoted} ON "{table_name}" BEGIN\n'
-            f"  INSERT INTO {fts} ({fts}, rowid, {quoted}) VALUES('delete', old.rowid, "
-            + ", ".join(f'old."{c}"' for c in cols)
-            + ");\n"
-            f"  INSERT INTO {fts} (rowid, {quoted}) VALUES (new.rowid, "
-            + ", ".join(f'new."{c}"' for c in cols)
-            + ");\nEND"
-        )

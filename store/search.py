@@ -1,4 +1,5 @@
-"""Full-text search over everything the store read: news, events, good practices and pages.
+"""Full-text search over everything the store read: every record kind with searchable fields
+(news, events, good practices, ...) and the pages.
 
 The FTS5 indexes (`<table>_fts`, declared in `schema.FTS_COLUMNS`) are external-content tables
 kept current by sqlite-utils' triggers, so the writer holds no search code. One caveat: the
@@ -19,6 +20,7 @@ from typing import Any
 
 import sqlite_utils
 
+from extractors.kinds import KINDS
 from store.db import StoreError
 from store.schema import FTS_COLUMNS
 
@@ -27,7 +29,7 @@ TITLE_WEIGHT = 10.0
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    entity: str  # 'news', 'event', 'good_practice' or 'page'
+    entity: str  # 'page', or a record kind with a search index: 'news', 'event', ...
     source: str
     title: str | None
     url: str | None
@@ -39,21 +41,21 @@ class Hit:
         return asdict(self)
 
 
-# table -> (entity, url expression, state expression)
-_SHAPE: dict[str, tuple[str, str, str]] = {
-    "news_items": ("news", "coalesce(t.url, t.page_url)", "t.state"),
-    "events": ("event", "coalesce(t.url, t.page_url)", "t.state"),
-    "good_practices": ("good_practice", "coalesce(t.url, t.page_url)", "t.state"),
-    "pages": ("page", "t.url", "NULL"),
+# table -> (entity, title expression, url expression, state expression): every record kind
+# with a search index, and pages
+_SHAPE: dict[str, tuple[str, str, str, str]] = {
+    **{k.table: (k.entity, f"t.{k.label}", "coalesce(t.url, t.page_url)", "t.state")
+       for k in KINDS if k.search_fields},
+    "pages": ("page", "t.title", "t.url", "NULL"),
 }
 
 
 def _select(table: str, mark: tuple[str, str]) -> str:
-    entity, url, state = _SHAPE[table]
+    entity, title, url, state = _SHAPE[table]
     fts = f"{table}_fts"
     weights = ", ".join(str(TITLE_WEIGHT if c == "title" else 1.0) for c in FTS_COLUMNS[table])
     return (
-        f"SELECT '{entity}' AS entity, s.name AS source, t.title AS title, {url} AS url,\n"
+        f"SELECT '{entity}' AS entity, s.name AS source, {title} AS title, {url} AS url,\n"
         f"  snippet([{fts}], -1, '{mark[0]}', '{mark[1]}', '…', 12) AS snippet,\n"
         f"  {state} AS state, bm25([{fts}], {weights}) AS rank\n"
         f"FROM [{fts}] JOIN [{table}] t ON t.rowid = [{fts}].rowid\n"

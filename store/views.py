@@ -1,9 +1,11 @@
 """The SQL analysts read the store with: the views, the canned questions Datasette offers, and
 how a reader opens the store (read-only, or as an immutable snapshot).
 
-Views hold no data, so `create_views` drops and recreates them all; a later change of a view is
-a new migration that calls it again. The typed tables (`news_items`, ...) already hold the latest
-version of each item; the `latest_*` views add the source name and when the item was seen.
+The views are declared here, for the docs and Datasette, and built by the SQL migrations
+(`store/sql/`): a changed view is a new migration that drops and recreates it, and a test holds
+each view of a freshly migrated store to its declared columns. The typed tables (`news_items`,
+...) already hold the latest version of each item; each kind's `latest_*` view (declared from
+its spec) adds the source name and when the item was seen.
 
 Timestamps are the UTC start times of runs (ISO 8601, `2026-11-24T06:00:00+00:00`), so they
 compare as text: `'2024-06-01'` sorts before every run of that day.
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from extractors.kinds import EVENTS, KINDS, KindSpec
 from store.db import RunLockedError, StoreError, crawl_lock, open_db
 from store.schema import Column
 from store.search import search_sql
@@ -72,33 +75,21 @@ def _latest(table: str, fields: tuple[Column, ...], order: str) -> str:
     )
 
 
-_NEWS_FIELDS = (
-    C("title", "TEXT", "Headline."),
-    C("date", "TEXT", "Publication date, ISO 8601 at the page's precision."),
-    C("summary", "TEXT", "Teaser text."),
-    C("url", "TEXT", "Detail page URL."),
-)
-_EVENT_FIELDS = (
-    C("title", "TEXT", "Event name."),
-    C("start_date", "TEXT", "First day (ISO 8601, at the page's precision)."),
-    C("end_date", "TEXT", "Last day of a range, else null."),
-    C("organiser", "TEXT", "Organiser as the page gives it."),
-    C("location", "TEXT", "Venue and place as the page gives it."),
-    C("url", "TEXT", "Detail page URL."),
-)
-_PRACTICE_FIELDS = (
-    C("title", "TEXT", "Title of the practice."),
-    C("country", "TEXT", "Country (English name)."),
-    C("main_institution", "TEXT", "Main institution."),
-    C("start_date", "TEXT", "Start date."),
-    C("end_date", "TEXT", "End date; null when ongoing or empty."),
-    C("summary", "TEXT", "Text before the first section."),
-    C("resources_needed", "TEXT", "Section 'Resources needed'."),
-    C("evidence_of_success", "TEXT", "Section 'Evidence of success'."),
-    C("potential_for_learning", "TEXT", "Section 'Potential for learning or transfer'."),
-    C("sections", "TEXT", "JSON {heading: text} of every section."),
-    C("url", "TEXT", "Page URL."),
-)
+def _fields(spec: KindSpec) -> tuple[Column, ...]:
+    """A kind's fields as its views show them (the JSON ones as the JSON text they hold)."""
+    return tuple(C(f.name, f.sql.split()[0], f.doc) for f in spec.view_columns)
+
+
+def latest_view(spec: KindSpec) -> View:
+    """A record kind's `latest_*` view: its typed table with the source and when it was seen."""
+    fields = _fields(spec)
+    return View(
+        spec.view,
+        f"{spec.doc.rstrip('.')}, with its source; removed items stay, state = 'removed'.",
+        _latest(spec.table, fields, spec.view_order),
+        (_SOURCE, *fields, *_SEEN_COLUMNS),
+    )
+
 
 # A date at any precision ('2026', '2026-11', '2026-11-24', '2026-11-24T10:00') is compared with
 # today cut to the same length, so an event "in November 2026" is still upcoming on 2026-11-24.
@@ -111,7 +102,7 @@ _LAST_RUN = "(SELECT coalesce(max(CASE WHEN kind = 'crawl' THEN id END), max(id)
 _VERSION_COLUMNS = (
     C("version_id", "INTEGER", "The version (item_versions.id)."),
     C("item_id", "INTEGER", "The item (items.id)."),
-    C("entity", "TEXT", "'news', 'event', 'good_practice' or 'figure'."),
+    C("entity", "TEXT", "The record kind: 'news', 'event', ... (entities)."),
     _SOURCE,
     C("key", "TEXT", "Item key: canonical detail URL, else a normalised key."),
     C("label", "TEXT", "Title of the version, or the figure as written."),
@@ -127,24 +118,7 @@ _VERSION_COLUMNS = (
 )
 
 VIEWS: tuple[View, ...] = (
-    View(
-        "latest_news",
-        "Latest version of each news item, with its source; removed items stay, state = 'removed'.",
-        _latest("news_items", _NEWS_FIELDS, "s.name, t.date DESC, t.item_id"),
-        (_SOURCE, *_NEWS_FIELDS, *_SEEN_COLUMNS),
-    ),
-    View(
-        "latest_events",
-        "Latest version of each event, with its source; removed items stay, state = 'removed'.",
-        _latest("events", _EVENT_FIELDS, "t.start_date DESC, t.item_id"),
-        (_SOURCE, *_EVENT_FIELDS, *_SEEN_COLUMNS),
-    ),
-    View(
-        "latest_good_practices",
-        "Latest version of each good practice, with its source.",
-        _latest("good_practices", _PRACTICE_FIELDS, "s.name, t.title"),
-        (_SOURCE, *_PRACTICE_FIELDS, *_SEEN_COLUMNS),
-    ),
+    *(latest_view(k) for k in KINDS),
     View(
         "upcoming_events",
         "Active events that have not ended: last day (end_date, else start_date) is today or "
@@ -157,7 +131,7 @@ ORDER BY start_date, title
 """,
         (
             _SOURCE,
-            *_EVENT_FIELDS,
+            *_fields(EVENTS),
             C("page_url", "TEXT", "Page it was read from."),
             C("item_id", "INTEGER", "The item (items.id)."),
         ),
@@ -226,7 +200,7 @@ ORDER BY s.name, c.importance DESC, c.id
             C("run_id", "INTEGER", "The run."),
             C("run_started_at", "TEXT", "Its start time (UTC)."),
             _SOURCE,
-            C("entity", "TEXT", "'page', 'news', 'event', 'good_practice' or 'figure'."),
+            C("entity", "TEXT", "'page', or the record kind: 'news', 'event', ... (entities)."),
             C("change", "TEXT", "'added', 'updated', 'removed' or 'reappeared'."),
             C("title", "TEXT", "Title, or the figure as written."),
             C("fields", "TEXT", "JSON {field: {old, new}} of what changed."),
@@ -292,7 +266,7 @@ FROM item_history
                 "TEXT",
                 "Start time (UTC) of the run that replaced or removed it; null: still current.",
             ),
-            C("entity", "TEXT", "'news', 'event', 'good_practice' or 'figure'."),
+            C("entity", "TEXT", "The record kind: 'news', 'event', ... (entities)."),
             _SOURCE,
             C("key", "TEXT", "Item key."),
             C("label", "TEXT", "Title of the version, or the figure as written."),
@@ -413,14 +387,6 @@ ORDER BY source, largest DESC""",
 
 def view(name: str) -> View:
     return next(v for v in VIEWS if v.name == name)
-
-
-def create_views(db: sqlite_utils.Database) -> None:
-    """(Re)create every view; later views may read earlier ones, so order matters."""
-    for v in reversed(VIEWS):
-        db.execute(f"DROP VIEW IF EXISTS [{v.name}]")
-    for v in VIEWS:
-        db.execute(v.ddl())
 
 
 def open_reader(path: str | Path) -> sqlite_utils.Database:

@@ -163,6 +163,7 @@ def _upsert_page_row(
             "etag": page.etag,
             "last_modified": page.last_modified,
             "content_hash": page.content_hash,
+            "content_type": page.content_type,
             "links": json.dumps(list(page.links)),
             "extractor_version": page.extractor_version,
         }

@@ -9,10 +9,9 @@ import lxml.html
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from extractors.links import FollowLinks, find_follow_links
 from flows.discovery import (
     FeedEntry,
-    FollowLinks,
-    find_follow_links,
     parse_feed,
     parse_sitemap,
     parse_sitemap_index,
@@ -331,7 +330,7 @@ def test_the_pager_test_reads_links_as_written(
 ) -> None:
     from html import escape
 
-    from flows.discovery import _may_paginate, _text
+    from extractors.links import _may_paginate, _text
 
     content = inner.format(escape(text)) if "{}" in inner else escape(text) + inner
     attrs = "".join(

@@ -47,14 +47,16 @@ def test_reprocess_with_same_extractors_changes_nothing(crawled_fixture_site):
 
 def test_reprocess_reports_extractor_caused_changes_apart(crawled_fixture_site, monkeypatch):
     sources, db = crawled_fixture_site
-    real_extract = crawl_module.extract_parsed
+    real_read = crawl_module.read_page
 
     def shouting(*args, **kwargs):  # an "extractor upgrade" that upper-cases news titles
-        ext, tree = real_extract(*args, **kwargs)
+        reading = real_read(*args, **kwargs)
+        ext = reading.extraction
         news = tuple(dataclasses.replace(n, title=n.title.upper()) for n in ext.news)
-        return dataclasses.replace(ext, news=news), tree
+        ext = dataclasses.replace(ext, records={**ext.records, "news": news})
+        return dataclasses.replace(reading, extraction=ext)
 
-    monkeypatch.setattr(crawl_module, "extract_parsed", shouting)
+    monkeypatch.setattr(crawl_module, "read_page", shouting)
     monkeypatch.setenv(extract_pool.ENV, "0")  # the patched extractor exists in this process only
     result = reprocess(str(sources), str(db))
     kinds = {(c["change"], c["entity"], tuple(c["fields"])) for c in result["report"]["changes"]}
@@ -68,13 +70,16 @@ def test_reprocess_reports_extractor_caused_changes_apart(crawled_fixture_site, 
 
 def test_reprocess_settles_removals_the_extractors_cause(crawled_fixture_site, monkeypatch):
     sources, db = crawled_fixture_site
-    real_extract = crawl_module.extract_parsed
+    real_read = crawl_module.read_page
 
     def forgetful(*args, **kwargs):  # an "extractor upgrade" that loses the last news item
-        ext, tree = real_extract(*args, **kwargs)
-        return (dataclasses.replace(ext, news=ext.news[:-1]) if len(ext.news) > 2 else ext), tree
+        reading = real_read(*args, **kwargs)
+        ext = reading.extraction
+        if len(ext.news) > 2:
+            ext = dataclasses.replace(ext, records={**ext.records, "news": ext.news[:-1]})
+        return dataclasses.replace(reading, extraction=ext)
 
-    monkeypatch.setattr(crawl_module, "extract_parsed", forgetful)
+    monkeypatch.setattr(crawl_module, "read_page", forgetful)
     monkeypatch.setenv(extract_pool.ENV, "0")  # the patched extractor exists in this process only
     result = reprocess(str(sources), str(db))
     removed = [c for c in result["report"]["changes"] if c["change"] == "removed"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors.records import Event, Figure, NewsItem, PageExtraction
+from extractors.records import Event, Figure, NewsItem, PageExtraction, records_of
 from store.batches import CHANGED, FAILED, NOT_MODIFIED, PageRecord, SourceBatch, SourceInfo
 from store.db import RunLockedError, StoreError, crawl_lock, open_db
 from store.report import render, report_data
@@ -28,7 +28,8 @@ def page(*items, events=(), figures=(), outcome=CHANGED, url=LIST, status=200, t
     extraction = None
     if outcome == CHANGED:
         extraction = PageExtraction(
-            url, "news_list", "Klaster", tuple(items), tuple(events), (), tuple(figures), text
+            url, "news_list", "Klaster", records_of(news=items, events=events, figures=figures),
+            text,
         )
     body = json.dumps(extraction.to_json()).encode() if extraction else None
     return PageRecord(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from extractors.records import Figure, NewsItem, PageExtraction
+from extractors.records import Figure, NewsItem, PageExtraction, records_of
 from store.batches import CHANGED, PageRecord, SourceBatch, SourceInfo
 from store.db import open_db
 from store.runs import start_run
@@ -27,7 +27,8 @@ def _page(i: int, title: str = "Title", extra: str = "") -> PageRecord:
         for n in range(4)
     )
     text = f"Klaster page {i} text about clusters {extra}"
-    extraction = PageExtraction(url, "news_list", title, news, (), (), figures, text)
+    extraction = PageExtraction(url, "news_list", title, records_of(news=news, figures=figures),
+                                text)
     return PageRecord(
         url=url,
         outcome=CHANGED,

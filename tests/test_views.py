@@ -14,7 +14,14 @@ from unittest import mock
 
 import pytest
 
-from extractors.records import Event, Figure, GoodPractice, NewsItem, PageExtraction
+from extractors.records import (
+    Event,
+    Figure,
+    GoodPractice,
+    NewsItem,
+    PageExtraction,
+    records_of,
+)
 from store.batches import CHANGED, PageRecord, SourceBatch, SourceInfo
 from store.db import open_db
 from store.runs import finish_run, start_run
@@ -58,8 +65,8 @@ VOUCHERS = GoodPractice(
 
 
 def _page(url, title, text, *, news=(), events=(), figures=(), practices=()):
-    extraction = PageExtraction(url, "auto", title, tuple(news), tuple(events), tuple(practices),
-                                tuple(figures), text)
+    extraction = PageExtraction(url, "auto", title, records_of(
+        news=news, events=events, good_practices=practices, figures=figures), text)
     body = json.dumps(extraction.to_json()).encode()
     return PageRecord(url=url, outcome=CHANGED, fetched_at=RUN_1_AT, status=200, body=body,
                       content_hash=str(abs(hash(body))), extraction=extraction,
@@ -271,24 +278,6 @@ def test_analyst_indexes_exist(db):
 
 def test_foreign_keys_hold(db):
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
-
-
-def test_an_older_store_gains_views_and_search_on_open(tmp_path):
-    from store.schema import migrations
-
-    path = tmp_path / "old.db"
-    db = build_store(path)
-    db.execute("DELETE FROM _sqlite_migrations WHERE name != '0001_initial'")
-    for v in reversed(VIEWS):
-        db.execute(f"DROP VIEW [{v.name}]")
-    for table in ("news_items", "events", "good_practices", "pages"):
-        db.table(table).disable_fts()
-    db.close()
-    db = open_db(path)
-    assert [m.name for m in migrations.pending(db)] == []
-    assert db.execute("SELECT count(*) FROM news_items_fts WHERE news_items_fts MATCH 'laser'"
-                      ).fetchone()[0] == 1
-    assert db.execute("SELECT count(*) FROM latest_news").fetchone()[0] == 3
 
 
 def test_cli_registers_the_store_commands():

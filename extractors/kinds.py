@@ -1,0 +1,253 @@
+"""Record kinds, each declared once: its record class and its spec, side by side.
+
+A spec says everything the rest of agencywatch needs to know about a kind: the extractor module
+that finds it and the page kind (`sources.toml` `kind`, `extract --kind`) that asks for it;
+the JSON key of `agencywatch extract`; its typed table, every column with its description and
+how its values compare; which changes matter most in a report; what full-text search indexes;
+what analysts facet on; and the URL the crawl follows to the item's detail page. Extractors,
+the store (tables, identity, history, views, search, report), Datasette and the CLI loop over
+`KINDS` instead of keeping lists of kinds of their own.
+
+Adding a kind: its record class and spec here, its extractor module, a migration in
+`store/sql/` that creates its table and view (a test holds the migrated store against the
+spec), and its fixtures. See README, "How to extend".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from extractors.frozen import pickled_by_fields
+
+# How a field's values compare between two sightings (`store.identity`): text after whitespace
+# and Unicode normalisation; a URL as the crawler spells it; a number by its value, not its
+# formatting; a {heading: text} mapping; an amount {"value", "unit"}. None: not compared (it
+# changes with the page around the record, not with the record).
+Compare = Literal["text", "url", "number", "sections", "amount"] | None
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    name: str  # as in the record, the extract JSON and the typed table
+    sql: str  # the column's type and constraints
+    doc: str  # for docs/schema.md, Datasette and the views
+    compare: Compare = "text"
+    importance: int = 0  # an update of this field ranks the change at least this high
+    fill: bool = False  # filled on (nearly) every item of a page: all empty at once means the
+    # extractor lost its grip on the layout, not that the site blanked them
+    search: bool = False  # in the kind's full-text index
+
+
+@dataclass(frozen=True, slots=True)
+class KindSpec:
+    entity: str  # the record kind's name in the store (`items.entity`) and reports: "event"
+    key: str  # its list in the extract JSON and in `PageExtraction`: "events"
+    record: type[Any]
+    table: str  # its typed table, one row per item: the latest version
+    view: str  # its `latest_*` view
+    doc: str
+    fields: tuple[FieldSpec, ...]
+    # the extractor that finds it (imported for its @extractor registration) and the page kind
+    # that asks for it; None: found on every page (figures)
+    module: str | None = None
+    page_kind: str | None = None
+    auto_rank: int | None = None  # `auto` tries the page kinds in this order
+    exclusive: bool = False  # found by `auto`, no other kind is looked for on the page
+    label: str = "title"  # what reports show for an item
+    key_date: str | None = None  # an item without a URL of its own is keyed by title and this
+    by_sentence: bool = False  # keyed by page and sentence (figures), not by URL or title
+    follow: bool = True  # its `url` is a detail page the crawl follows
+    listing: bool = False  # a page listing these reports item changes, not text changes
+    watched: bool = True  # a page that had 2+ of these and now has none is a failed read
+    added: int = 50  # report order of an added / removed item; higher comes first
+    removed: int = 60
+    updated: int = 20  # of an update that touches no field with an importance of its own
+    expires: tuple[str, ...] = ()  # the fields of its last day, first given wins
+    expired_reason: str = ""  # why a missing item whose last day has passed left
+    with_changes: tuple[str, ...] = ()  # fields shown beside any change (a figure's text)
+    indexes: tuple[tuple[str, ...], ...] = (("source_id",),)
+    view_order: str = "t.item_id"
+    view_fields: tuple[str, ...] = ()  # the `latest_*` view's field order, when not the table's
+    facets: tuple[str, ...] = ("source", "state")
+
+    def field(self, name: str) -> FieldSpec:
+        return next(f for f in self.fields if f.name == name)
+
+    @property
+    def view_columns(self) -> tuple[FieldSpec, ...]:
+        """The fields its `latest_*` view shows, in order."""
+        return tuple(self.field(n) for n in self.view_fields) if self.view_fields else self.fields
+
+    @property
+    def compared(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.compare is not None)
+
+    @property
+    def fill_fields(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.fill)
+
+    @property
+    def search_fields(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.search)
+
+    def importance(self, change: str, changed: Any = ()) -> int:
+        """Where a change of this kind ranks in a report (higher first)."""
+        if change == "updated":
+            return max([self.updated, *(f.importance for f in self.fields if f.name in changed)])
+        return self.removed if change == "removed" else self.added
+
+
+F = FieldSpec
+_URL = F("url", "TEXT", "Detail page URL.", compare="url", fill=True)
+
+
+# --- news ------------------------------------------------------------------------------------
+
+
+@pickled_by_fields
+@dataclass(frozen=True, slots=True)
+class NewsItem:
+    title: str
+    date: str | None = None  # ISO 8601 at the precision the page gives
+    summary: str | None = None
+    url: str | None = None  # absolute
+
+
+NEWS = KindSpec(
+    "news", "news", NewsItem, "news_items", "latest_news", "Latest version of each news item.",
+    (
+        F("title", "TEXT NOT NULL", "Headline.", search=True),
+        F("date", "TEXT", "Publication date, ISO 8601 at the page's precision.", importance=60,
+          fill=True),
+        F("summary", "TEXT", "Teaser text.", fill=True, search=True),
+        _URL,
+    ),
+    module="extractors.lists", page_kind="news_list", auto_rank=4, key_date="date",
+    listing=True, indexes=(("date",), ("source_id",)), view_order="s.name, t.date DESC, t.item_id",
+)
+
+
+# --- events ----------------------------------------------------------------------------------
+
+
+@pickled_by_fields
+@dataclass(frozen=True, slots=True)
+class Event:
+    title: str
+    start_date: str | None = None
+    end_date: str | None = None
+    organiser: str | None = None
+    location: str | None = None
+    url: str | None = None
+
+
+EVENTS = KindSpec(
+    "event", "events", Event, "events", "latest_events", "Latest version of each event.",
+    (
+        F("title", "TEXT NOT NULL", "Event name.", search=True),
+        F("start_date", "TEXT", "Start: ISO 8601 at the page's precision (a day, or a day and a "
+          "local time: 2019-06-28T09:00).", importance=80, fill=True),
+        F("end_date", "TEXT", "End of a range (a last day, or an end time), else null.",
+          importance=80),
+        F("organiser", "TEXT", "Organiser as the page gives it.", search=True),
+        F("location", "TEXT", "Venue and place as the page gives it.", fill=True, search=True),
+        _URL,
+    ),
+    module="extractors.events", page_kind="events", auto_rank=1, key_date="start_date",
+    listing=True, added=90, removed=90, updated=45, expires=("end_date", "start_date"),
+    expired_reason="event is past", indexes=(("start_date",), ("source_id",)),
+    view_order="t.start_date DESC, t.item_id",
+)
+
+
+# --- good practices --------------------------------------------------------------------------
+
+
+@pickled_by_fields
+@dataclass(frozen=True, slots=True)
+class GoodPractice:
+    title: str
+    summary: str | None = None
+    resources_needed: str | None = None
+    evidence_of_success: str | None = None
+    potential_for_learning: str | None = None
+    main_institution: str | None = None
+    country: str | None = None
+    start_date: str | None = None
+    end_date: str | None = None  # None for "Ongoing" or an empty field
+    url: str | None = None
+    # every headed section of the page, by its heading as written (the three above included)
+    sections: dict[str, str] = field(default_factory=dict)
+
+
+GOOD_PRACTICES = KindSpec(
+    "good_practice", "good_practices", GoodPractice, "good_practices", "latest_good_practices",
+    "Latest version of each good practice.",
+    (
+        F("title", "TEXT NOT NULL", "Title of the practice.", search=True),
+        F("summary", "TEXT", "Text before the first section.", fill=True, search=True),
+        F("resources_needed", "TEXT", "Section 'Resources needed'."),
+        F("evidence_of_success", "TEXT", "Section 'Evidence of success'."),
+        F("potential_for_learning", "TEXT", "Section 'Potential for learning or transfer'."),
+        F("main_institution", "TEXT", "Side panel: main institution.", fill=True),
+        F("country", "TEXT", "Side panel: country (English name)."),
+        F("start_date", "TEXT", "Side panel: start date.", importance=60, fill=True),
+        F("end_date", "TEXT", "Side panel: end date; null when ongoing or empty.", importance=60),
+        F("sections", "TEXT NOT NULL DEFAULT '{}'", "JSON {heading: text} of every section.",
+          compare="sections", search=True),
+        F("url", "TEXT", "Page URL.", compare="url"),
+    ),
+    # a good practice page is not searched for lists: its panel and "followed by" blocks are
+    # not news
+    module="extractors.good_practice", page_kind="good_practice", auto_rank=2, exclusive=True,
+    key_date="start_date", indexes=(("source_id",), ("country",)), view_order="s.name, t.title",
+    view_fields=("title", "country", "main_institution", "start_date", "end_date", "summary",
+                 "resources_needed", "evidence_of_success", "potential_for_learning", "sections",
+                 "url"),
+    facets=("source", "country"),
+)
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+@pickled_by_fields
+@dataclass(frozen=True, slots=True)
+class Figure:
+    value: float  # scaled to units: "€73.3 million" -> 73300000
+    unit: str  # ISO 4217 code, "%", "km2", or the counted noun as written ("inhabitants")
+    text: str  # the matched text as it stands on the page
+    context: str  # the sentence it came from, whitespace-normalised
+
+
+FIGURES = KindSpec(
+    "figure", "figures", Figure, "figures", "latest_figures",
+    "Latest version of each figure (money, percentage, count, area) with its sentence.",
+    (
+        F("value", "REAL NOT NULL", "Value scaled to units (€73.3 million -> 73300000).",
+          compare="number"),
+        F("unit", "TEXT NOT NULL", "ISO 4217 code, '%', 'km2', or the counted noun."),
+        F("text", "TEXT NOT NULL", "The figure as written on the page.", compare=None),
+        F("context", "TEXT NOT NULL", "The sentence it stands in.", compare=None),
+    ),
+    label="text", by_sentence=True, follow=False, watched=False, added=30, removed=30,
+    updated=70, expired_reason="", with_changes=("text",),
+    indexes=(("page_url",), ("unit",), ("source_id",)), view_order="s.name, t.page_url, t.item_id",
+    facets=("source", "unit", "state"),
+)
+
+
+KINDS: tuple[KindSpec, ...] = (NEWS, EVENTS, GOOD_PRACTICES, FIGURES)
+BY_ENTITY: dict[str, KindSpec] = {k.entity: k for k in KINDS}
+BY_KEY: dict[str, KindSpec] = {k.key: k for k in KINDS}
+# what `auto` tries, in order; the kinds it finds are named in this order ("events+news_list")
+AUTO_ORDER: tuple[str, ...] = tuple(
+    k.page_kind for k in sorted(KINDS, key=lambda k: k.auto_rank or 0)
+    if k.page_kind and k.auto_rank is not None
+)
+# `sources.toml` `kind` and `extract --kind`: auto, every kind's page kind, and article (a page
+# read for its text, figures and date)
+PAGE_KINDS: tuple[str, ...] = (
+    "auto", *(k.page_kind for k in KINDS if k.page_kind), "article",
+)
