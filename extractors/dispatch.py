@@ -84,7 +84,39 @@ def _run(page: Page) -> tuple[Found, list[str]]:
             found.update(own.records)
             if _BY_PAGE_KIND[kind].exclusive:
                 break  # the kinds after it are not looked for
+    found = _without_claimed(found)
+    kinds = [k for k in kinds if found.get(_BY_PAGE_KIND[k].key)]
     return Found(**found), kinds
+
+
+def _without_claimed(found: dict[str, tuple[Any, ...]]) -> dict[str, tuple[Any, ...]]:
+    """A generic kind's records without those another kind found: a table of funding calls is
+    read as calls, not also as dated news."""
+    claimed: set[str] = set()
+    for spec in KINDS:
+        if not spec.generic:
+            for record in found.get(spec.key, ()):
+                claimed.update(_identities(record))
+    if not claimed:
+        return found
+    out = dict(found)
+    for spec in KINDS:
+        if spec.generic and spec.key in out:
+            kept = tuple(r for r in out[spec.key] if claimed.isdisjoint(_identities(r)))
+            if kept:
+                out[spec.key] = kept
+            else:
+                del out[spec.key]
+    return out
+
+
+def _identities(record: Any) -> set[str]:
+    """How a record is recognised on another kind's list: its URL, else its title."""
+    url = getattr(record, "url", None)
+    if url:
+        return {f"url {url}"}
+    title = getattr(record, "title", None)
+    return {f"title {str(title).casefold()}"} if title else set()
 
 
 def _own(page_kind: str, found: Found) -> Found:

@@ -40,6 +40,26 @@ class FieldSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class KindView:
+    """A view of its own a kind brings besides `latest_*` (built by the kind's migration)."""
+
+    name: str
+    doc: str
+    sql: str  # the SELECT
+    columns: tuple[tuple[str, str, str], ...]  # (name, type, description) of every column
+
+
+@dataclass(frozen=True, slots=True)
+class KindQuestion:
+    """A canned query a kind brings to Datasette: a question analysts ask of it."""
+
+    name: str
+    title: str
+    description: str
+    sql: str  # may use :parameters
+
+
+@dataclass(frozen=True, slots=True)
 class KindSpec:
     entity: str  # the record kind's name in the store (`items.entity`) and reports: "event"
     key: str  # its list in the extract JSON and in `PageExtraction`: "events"
@@ -54,6 +74,9 @@ class KindSpec:
     page_kind: str | None = None
     auto_rank: int | None = None  # `auto` tries the page kinds in this order
     exclusive: bool = False  # found by `auto`, no other kind is looked for on the page
+    # a kind any dated, linked block fits (news): in `auto`, what another kind on the page
+    # found (same URL, else same title) is that kind's, not also one of these
+    generic: bool = False
     label: str = "title"  # what reports show for an item
     key_date: str | None = None  # an item without a URL of its own is keyed by title and this
     by_sentence: bool = False  # keyed by page and sentence (figures), not by URL or title
@@ -69,6 +92,8 @@ class KindSpec:
     indexes: tuple[tuple[str, ...], ...] = (("source_id",),)
     view_order: str = "t.item_id"
     view_fields: tuple[str, ...] = ()  # the `latest_*` view's field order, when not the table's
+    views: tuple[KindView, ...] = ()
+    questions: tuple[KindQuestion, ...] = ()
     facets: tuple[str, ...] = ("source", "state")
 
     def field(self, name: str) -> FieldSpec:
@@ -123,7 +148,7 @@ NEWS = KindSpec(
         F("summary", "TEXT", "Teaser text.", fill=True, search=True),
         _URL,
     ),
-    module="extractors.lists", page_kind="news_list", auto_rank=4, key_date="date",
+    module="extractors.lists", page_kind="news_list", auto_rank=4, generic=True, key_date="date",
     listing=True, indexes=(("date",), ("source_id",)), view_order="s.name, t.date DESC, t.item_id",
 )
 

@@ -119,6 +119,7 @@ _VERSION_COLUMNS = (
 
 VIEWS: tuple[View, ...] = (
     *(latest_view(k) for k in KINDS),
+    *(View(v.name, v.doc, v.sql, tuple(C(*c) for c in v.columns)) for k in KINDS for v in k.views),
     View(
         "upcoming_events",
         "Active events that have not ended: last day (end_date, else start_date) is today or "
@@ -382,6 +383,8 @@ ORDER BY source, largest DESC""",
         'syntax: words, "a phrase", fund*, a OR b).',
         search_sql(limit="100"),
     ),
+    # the canned queries record kinds bring (extractors/kinds.py)
+    *(Question(q.name, q.title, q.description, q.sql) for k in KINDS for q in k.questions),
 )
 
 
