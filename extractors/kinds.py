@@ -263,7 +263,96 @@ FIGURES = KindSpec(
 )
 
 
-KINDS: tuple[KindSpec, ...] = (NEWS, EVENTS, GOOD_PRACTICES, FIGURES)
+# --- funding calls ---------------------------------------------------------------------------
+
+
+@pickled_by_fields
+@dataclass(frozen=True, slots=True)
+class Call:
+    title: str
+    programme: str | None = None
+    opens: str | None = None  # when applications open, ISO 8601 at the page's precision
+    deadline: str | None = None  # when they close, with the time the page gives
+    budget: dict[str, Any] | None = None  # {"value": 20000000, "unit": "EUR"}
+    status: str | None = None  # "open" | "closed" | "upcoming", as the page says; else None
+    url: str | None = None
+    who_can_apply: str | None = None  # the page's eligibility text, shortened (additive key)
+
+
+# open: the deadline, cut to the length of today's date it is compared with (a deadline "in
+# March 2025" is still open on 2025-03-20), is today or later; or no deadline and "open"
+_OPEN_CALLS_SQL = """
+SELECT
+  source, title, programme, opens, deadline,
+  json_extract(budget, '$.value') AS budget_value,
+  json_extract(budget, '$.unit') AS budget_unit,
+  status, url, page_url, item_id
+FROM latest_calls
+WHERE state = 'active' AND coalesce(status, '') != 'closed'
+  AND (substr(deadline, 1, 10) >= substr(date('now'), 1, length(substr(deadline, 1, 10)))
+       OR (deadline IS NULL AND status = 'open'))
+ORDER BY deadline, title
+"""
+
+CALLS = KindSpec(
+    "call", "calls", Call, "calls", "latest_calls",
+    "Latest version of each funding call (call for proposals).",
+    (
+        F("title", "TEXT NOT NULL", "Title of the call.", search=True),
+        F("programme", "TEXT", "Programme or measure that funds it.", search=True),
+        F("opens", "TEXT", "When applications open, ISO 8601 at the page's precision.",
+          importance=60),
+        F("deadline", "TEXT", "When applications close: ISO 8601, with the local time the page "
+          "gives (2021-03-15T16:00).", importance=90, fill=True),
+        F("budget", "TEXT", "JSON {value, unit}: the call's budget as a money figure.",
+          compare="amount", importance=90),
+        F("status", "TEXT CHECK (status IN ('open', 'closed', 'upcoming'))",
+          "'open', 'closed' or 'upcoming' as the page says it; null when it "
+          "does not.", importance=70),
+        _URL,
+        F("who_can_apply", "TEXT", "Who may apply, as the page says (shortened).", search=True),
+    ),
+    module="extractors.calls", page_kind="calls", auto_rank=3, listing=True, added=85,
+    removed=80, updated=40, expires=("deadline",),
+    expired_reason="the call closed (deadline passed)",
+    indexes=(("deadline",), ("source_id",)), view_order="t.deadline, t.item_id",
+    facets=("source", "status", "programme"),
+    views=(
+        KindView(
+            "open_calls",
+            "Active calls still open to applications, soonest deadline first: the deadline "
+            "(at the page's precision) is today or later, or there is none and the page says "
+            "the call is open. Calls the page says are closed are left out.",
+            _OPEN_CALLS_SQL,
+            (("source", "TEXT", "Source name (sources.name)."),
+             ("title", "TEXT", "Title of the call."),
+             ("programme", "TEXT", "Programme or measure that funds it."),
+             ("opens", "TEXT", "When applications open."),
+             ("deadline", "TEXT", "When applications close (with the time the page gives)."),
+             ("budget_value", "REAL", "Budget, in its unit."),
+             ("budget_unit", "TEXT", "ISO 4217 code of the budget."),
+             ("status", "TEXT", "'open', 'upcoming', or null when the page does not say."),
+             ("url", "TEXT", "Detail page URL."),
+             ("page_url", "TEXT", "Page it was read from."),
+             ("item_id", "INTEGER", "The item (items.id).")),
+        ),
+    ),
+    questions=(
+        KindQuestion(
+            "calls_closing_in_30_days",
+            "Calls closing in the next 30 days",
+            "Open calls whose deadline falls between today and 30 days from now, soonest "
+            "first.",
+            "SELECT deadline, title, programme, budget_value, budget_unit, source, url\n"
+            "FROM open_calls\n"
+            "WHERE substr(deadline, 1, 10) <= date('now', '+30 days')\n"
+            "ORDER BY deadline",
+        ),
+    ),
+)
+
+
+KINDS: tuple[KindSpec, ...] = (NEWS, EVENTS, GOOD_PRACTICES, FIGURES, CALLS)
 BY_ENTITY: dict[str, KindSpec] = {k.entity: k for k in KINDS}
 BY_KEY: dict[str, KindSpec] = {k.key: k for k in KINDS}
 # what `auto` tries, in order; the kinds it finds are named in this order ("events+news_list")
