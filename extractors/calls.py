@@ -44,14 +44,14 @@ LABELS: dict[str, tuple[str, ...]] = {
     "programme": ("programme", "program", "funding programme", "funding program",
                   "programme name", "fund", "instrument", "measure", "programa",
                   "priemonė", "priemonės pavadinimas", "veiksmų programa", "fondas"),
-    "opens": ("opening date", "opening", "opens", "call opens", "open from", "start date",
+    "opens": ("opening date", "opening", "opens", "call opens", "open from",
               "submission opens", "applications open", "opening of the call",
               "planned opening date", "paraiškų priėmimo pradžia", "kvietimo pradžia",
               "paraiškų teikimo pradžia", "paskelbimo data", "kvietimo paskelbimo data"),
     "deadline": ("deadline", "deadline date", "deadlines", "closing date", "closes",
                  "call closes", "submission deadline", "application deadline",
                  "deadline for applications", "deadline for submission", "applications close",
-                 "closing", "end date", "cut-off date", "cut-off", "due date",
+                 "cut-off date", "cut-off", "due date",
                  "paraiškų pateikimo terminas", "paraiškų priėmimo pabaiga",
                  "paraiškų teikimo terminas", "paraiškų teikimo pabaiga", "kvietimo pabaiga",
                  "terminas", "galutinis terminas"),
@@ -62,7 +62,7 @@ LABELS: dict[str, tuple[str, ...]] = {
                "indicative budget", "available budget", "available funding", "funding",
                "total funding", "amount", "kvietimo biudžetas", "biudžetas",
                "skiriama suma", "finansavimo suma", "kvietimui skirta suma"),
-    "status": ("status", "call status", "state", "būsena", "kvietimo būsena", "statusas"),
+    "status": ("status", "call status", "būsena", "kvietimo būsena", "statusas"),
     "who_can_apply": ("who can apply", "eligible applicants", "eligibility",
                       "eligible organisations", "eligible organizations", "target group",
                       "applicants", "who may apply", "galimi pareiškėjai", "pareiškėjai",
@@ -90,6 +90,9 @@ _BY_LABEL = {label: name for name, labels in LABELS.items() for label in labels}
 _ALT = "|".join(re.escape(label) for label in sorted(_BY_LABEL, key=len, reverse=True))
 _INLINE = re.compile(rf"^(?P<label>{_ALT})\s*[:：]\s*(?P<value>\S.*)$", re.I)
 _ALONE = re.compile(rf"^(?P<label>{_ALT})\s*[:：]?$", re.I)
+# a call's own page says what it is somewhere: in its title or its labels and sections
+_CALL_WORDS = re.compile(r"\b(calls?|proposals?|grants?|funding|tenders?|applications?|apply|"
+                         r"kvietim\w*|paraišk\w*|finansavim\w*)\b", re.I)
 _CURRENCY = re.compile(r"\b(eur|euro|eurų|usd|gbp|sek|dkk|nok|pln|chf)\b|€|\$|£", re.I)
 # a card's programme, named by its class ("call-card__programme", "field-programme")
 _PROGRAMME_CLASS = re.compile(r"(?:^|[-_\s])(programme|program|funding-programme)(?:$|[-_\s])",
@@ -359,7 +362,7 @@ def page_call(page: Page) -> Call | None:
     if not (("deadline" in fields or "period" in fields) and others):
         return None
     title = fields.get("title") or _heading(main) or _heading(page.tree)
-    if not title:
+    if not title or not _CALL_WORDS.search(" ".join([title, *text_lines[:200]])):
         return None
     hint = _currency(fields.get("budget", ""))
     call = _call(title, fields, absolute_url(page.url, page.url), hint)
