@@ -88,6 +88,12 @@ STATUS_WORDS: dict[str, tuple[str, ...]] = {
 _BY_STATUS = {w: status for status, words in STATUS_WORDS.items() for w in words}
 _BY_LABEL = {label: name for name, labels in LABELS.items() for label in labels}
 _ALT = "|".join(re.escape(label) for label in sorted(_BY_LABEL, key=len, reverse=True))
+# a label of a call's date, budget or status: the cheap test a list must pass to be read
+_FIELD_WORDS = re.compile(
+    "|".join(re.escape(w) for w in sorted(
+        {w for f in ("opens", "deadline", "period", "budget", "status") for w in LABELS[f]},
+        key=len, reverse=True)),
+    re.I)
 _INLINE = re.compile(rf"^(?P<label>{_ALT})\s*[:：]\s*(?P<value>\S.*)$", re.I)
 _ALONE = re.compile(rf"^(?P<label>{_ALT})\s*[:：]?$", re.I)
 # a call's own page says what it is somewhere: in its title or its labels and sections
@@ -295,6 +301,8 @@ def _column(label: str) -> str | None:
 def _listed_calls(page: Page) -> list[Call]:
     out: list[Call] = []
     for group in find_groups(page):
+        if not _FIELD_WORDS.search(group.container.text_content()):
+            continue  # no call date, budget or status label anywhere in the list
         found = []
         for block in group.blocks:
             item = read_block(block, page.url, None, page.selectors)
