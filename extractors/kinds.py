@@ -348,6 +348,19 @@ CALLS = KindSpec(
             "WHERE substr(deadline, 1, 10) <= date('now', '+30 days')\n"
             "ORDER BY deadline",
         ),
+        KindQuestion(
+            "call_deadlines_that_moved",
+            "Call deadlines that moved",
+            "Every change of a call's deadline the crawls found, newest first, with the old "
+            "and the new deadline.",
+            "SELECT r.started_at AS found_at, s.name AS source, c.title,\n"
+            "  json_extract(c.fields, '$.deadline.old') AS old_deadline,\n"
+            "  json_extract(c.fields, '$.deadline.new') AS new_deadline, c.url\n"
+            "FROM changes c JOIN runs r ON r.id = c.run_id JOIN sources s ON s.id = c.source_id\n"
+            "WHERE c.entity = 'call' AND c.change = 'updated'\n"
+            "  AND json_extract(c.fields, '$.deadline') IS NOT NULL\n"
+            "ORDER BY c.id DESC",
+        ),
     ),
 )
 

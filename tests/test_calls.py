@@ -137,6 +137,9 @@ def test_calls_are_stored_with_history_and_a_moved_deadline_ranks_first(tmp_path
     assert versions == 2
     hits = store.execute("SELECT rowid FROM calls_fts WHERE calls_fts MATCH 'skaitmeninimas'")
     assert len(hits.fetchall()) == 1
+    moved_sql = next(q.sql for q in QUESTIONS if q.name == "call_deadlines_that_moved")
+    assert [tuple(r)[2:5] for r in store.execute(moved_sql)] == [
+        ("Inovacijų čekiai", "2021-03-15T16:00", "2021-03-29T16:00")]
 
 
 def test_open_calls_and_calls_closing_soon(tmp_path: Path) -> None:
