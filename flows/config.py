@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from extractors.urls import site_of
 from flows.errors import ConfigError
 
 KINDS = ("auto", "news_list", "events", "good_practice", "article")
@@ -43,7 +44,9 @@ class Source:
         return urlsplit(self.url).netloc.lower()
 
     def scope(self) -> frozenset[str]:
-        return frozenset({self.host, *self.hosts})
+        """The sites links and redirects may lead to: the start URL's host on its own port
+        (a URL without one: the scheme's default), and the `hosts` entries."""
+        return frozenset({site_of(self.url), *self.hosts})
 
     def to_config(self) -> dict[str, Any]:
         return {

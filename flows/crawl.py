@@ -179,6 +179,7 @@ def fetch_page(
         known_size=state.size if state else None,
         delay=source.delay,
         scope=source.scope(),
+        home=source.url,  # the non-public addresses it names are the only ones it may reach
         accept=FEED_TYPES if role in DISCOVERY_ROLES else HTML_TYPES,
         decode=False,  # decoded where it is extracted: off this process's one core
     )
