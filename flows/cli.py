@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -19,6 +18,7 @@ from extractors.errors import AgencywatchError
 from flows.errors import ConfigError
 from flows.schedule import cmd_schedule
 from flows.settings import Settings, prepare_prefect
+from store.outputs import terminal_json, terminal_text
 
 if TYPE_CHECKING:
     from flows.runner import RunResult
@@ -166,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args, settings))
     except AgencywatchError as exc:
-        print(f"agencywatch: {exc}", file=sys.stderr)
+        print(terminal_text(f"agencywatch: {exc}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("agencywatch: interrupted", file=sys.stderr)
@@ -253,8 +253,8 @@ def _crawl_local(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _crawl_done(outcome: RunResult) -> int:
-    for failure in outcome.report["failures"]:
-        print(f"failed: {failure['error']}", file=sys.stderr)
+    for failure in outcome.report["failures"]:  # a page's or a server's words: shown inert
+        print(terminal_text(f"failed: {failure['error']}"), file=sys.stderr)
     print(outcome.summary)
     return 1 if outcome.nothing_fetched else 0
 
@@ -287,7 +287,7 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     from extractors.core import extract
 
     result = extract(body, url, kind=args.kind)
-    print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    print(terminal_json(result.to_json(), indent=2))
     return 0
 
 

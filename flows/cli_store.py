@@ -7,7 +7,6 @@ raises `StoreError` (one line, exit 2 via `flows.cli.main`) for a bad name, quer
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import TextIO
 
 from flows.settings import Settings
 from store.db import StoreError
+from store.outputs import terminal_json, terminal_text
 
 EPILOG = {
     "search": 'example: agencywatch search "cluster funding" --limit 10',
@@ -77,15 +77,18 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         db.close()
     if args.json:
-        print(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=2))
+        print(terminal_json([h.to_json() for h in hits], indent=2))
         return 0
     if not hits:
-        print(f"no results for {args.query!r}", file=sys.stderr)
+        print(terminal_text(f"no results for {args.query!r}"), file=sys.stderr)
     for h in hits:
         gone = " (removed)" if h.state == "removed" else ""
-        print(f"{h.entity:<13} {h.title or '(no title)'}{gone}  [{h.source}]")
-        print(f"{'':<13} {h.url or ''}")
-        print(f"{'':<13} {h.snippet}\n")
+        lines = (
+            f"{h.entity:<13} {h.title or '(no title)'}{gone}  [{h.source}]",
+            f"{'':<13} {h.url or ''}",
+            f"{'':<13} {h.snippet}\n",
+        )
+        print(terminal_text("\n".join(lines)))
     return 0
 
 
@@ -107,7 +110,10 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             if args.output:
                 out = stack.enter_context(_open_output(args.output))
             try:
-                count = export(db, args.name, out, fmt=args.format, where=args.where)
+                to_terminal = out is sys.stdout
+                count = export(
+                    db, args.name, out, fmt=args.format, where=args.where, terminal=to_terminal
+                )
             except StoreError:
                 if args.output:
                     stack.close()
