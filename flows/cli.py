@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -166,11 +167,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args, settings))
     except AgencywatchError as exc:
-        print(terminal_text(f"agencywatch: {exc}"), file=sys.stderr)
-        return 2
+        return _error(str(exc))
+    except sqlite3.Error as exc:  # met while using a store: a damaged file, a full disk
+        from store.db import describe_database_error
+
+        return _error(describe_database_error(getattr(args, "db", None) or "the store", exc))
+    except OSError as exc:  # a file or folder named on the command line
+        where = exc.filename or getattr(args, "output", None) or "agencywatch"
+        return _error(f"{where}: {exc.strerror or exc}")
     except KeyboardInterrupt:
         print("agencywatch: interrupted", file=sys.stderr)
         return 130
+
+
+def _error(message: str) -> int:
+    """The one line on stderr every error gets (exit 2); whatever it quotes is shown inert."""
+    print(terminal_text(f"agencywatch: {' '.join(message.split())}"), file=sys.stderr)
+    return 2
 
 
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
@@ -260,16 +273,22 @@ def _crawl_done(outcome: RunResult) -> int:
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
-    from store.db import open_db
+    from store.db import StoreError, open_reader
     from store.report import render, report_data, report_since
 
-    db = open_db(args.db, create=False)
-    data = report_since(db, args.since) if args.since else report_data(db, args.run)
+    db = open_reader(args.db)
+    try:
+        data = report_since(db, args.since) if args.since else report_data(db, args.run)
+    finally:
+        db.close()
     text = render(data, args.format)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
+    if not args.output:
         sys.stdout.write(text)
+        return 0
+    try:
+        Path(args.output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise StoreError(f"{args.output}: cannot write the report: {exc.strerror or exc}") from exc
     return 0
 
 

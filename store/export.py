@@ -66,6 +66,8 @@ def _query(
     try:
         cursor = db.execute(sql)
     except sqlite3.Error as exc:
+        if not where or not isinstance(exc, sqlite3.OperationalError | sqlite3.ProgrammingError):
+            raise  # the store itself, not the condition (the CLI names the file)
         raise StoreError(f"export {name}: bad --where {where!r}: {exc}") from exc
     return [d[0] for d in cursor.description], iter(cursor)
 

@@ -256,7 +256,7 @@ def test_bad_database_paths(tmp_path):
         open_db(tmp_path)
     bad = tmp_path / "bad.db"
     bad.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="cannot open the database"):
+    with pytest.raises(StoreError, match="not a SQLite database"):
         open_db(bad)
 
 
