@@ -166,8 +166,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser(settings).parse_args(argv)
     try:
         return int(args.func(args, settings))
-    except AgencywatchError as exc:
-        return _error(str(exc))
+    except AgencywatchError as exc:  # config errors list one `file:line: why` per line
+        print(terminal_text(f"agencywatch: {exc}"), file=sys.stderr)
+        return 2
     except sqlite3.Error as exc:  # met while using a store: a damaged file, a full disk
         from store.db import describe_database_error
 
