@@ -27,7 +27,7 @@ from extractors.records import PageExtraction
 from extractors.urls import in_scope, normalise_url
 from flows import extract_pool
 from flows.config import Source
-from flows.discovery import find_follow_links, parse_feed, parse_sitemap
+from flows.discovery import find_follow_links, parse_feed, read_sitemap
 from flows.frontier import Frontier
 from flows.http import FEED_TYPES, HTML_TYPES, Fetcher, FetchResult
 from flows.transport import decode_html
@@ -65,15 +65,19 @@ def new_frontier(source: Source) -> Frontier:
     return frontier
 
 
+# a link's role -> the role of the page it leads to (any other: a detail page)
+FRONTIER_ROLE = {"next": "listing", "sitemap": "sitemap"}
+
+
 def follow_links(source: Source, frontier: Frontier, batch: SourceBatch) -> None:
-    """Queue the links a batch found: a configured feed's or sitemap's always, a listing's
-    pagination and detail links when the source follows."""
+    """Queue the links a batch found: a configured feed's or sitemap's always (a sitemap
+    index's sitemaps too), a listing's pagination and detail links when the source follows."""
     for page in batch.pages:
         if not source.follow and page.role not in DISCOVERY_ROLES:
             continue
         for link in page.links:
             role, _, url = link.partition(" ")
-            frontier.add(url, "listing" if role == "next" else "detail")
+            frontier.add(url, FRONTIER_ROLE.get(role, "detail"))
 
 
 @dataclass(frozen=True)
@@ -272,17 +276,40 @@ def _for_role(links: Iterable[str], role: str) -> tuple[str, ...]:
 
 
 def _discovered(source: Source, body: bytes, url: str, role: str) -> tuple[str, ...]:
-    """The pages a feed or a sitemap lists, on the source's hosts, as detail links."""
-    found = [e.url for e in parse_feed(body, url)] if role == "feed" else parse_sitemap(body, url)
-    links = []
-    for link in dict.fromkeys(found):
+    """The pages a feed or a sitemap lists, on the source's hosts, as detail links; no more
+    than the run can use (`max_pages`). A sitemap index configured for the source hands on
+    its sitemaps; one such sitemap that is an index again is not followed (the protocol has
+    one level; more is a trap)."""
+    scope = source.scope()
+    if role == "sitemap":
+        read = read_sitemap(body, url, limit=source.max_pages, keep=lambda u: in_scope(u, scope))
+        links = [f"detail {link}" for link in read.pages]
+        if read.sitemaps and url in _configured_sitemaps(source):
+            links += [f"sitemap {link}" for link in read.sitemaps]
+        elif read.sitemaps:
+            log.warning("%s: a sitemap index listed by another index; not followed", url)
+        return tuple(links)
+    found: dict[str, None] = {}
+    for entry in parse_feed(body, url):
         try:
-            link = normalise_url(link)
+            link = normalise_url(entry.url)
         except ValueError:
             continue
-        if in_scope(link, source.scope()):
-            links.append(f"detail {link}")
-    return tuple(links)
+        if in_scope(link, scope):
+            found[link] = None
+            if len(found) >= source.max_pages:
+                break
+    return tuple(f"detail {link}" for link in found)
+
+
+def _configured_sitemaps(source: Source) -> set[str]:
+    configured = set()
+    for sitemap in source.sitemaps:
+        try:
+            configured.add(normalise_url(sitemap))
+        except ValueError:
+            continue
+    return configured
 
 
 def _counts(pages: list[PageRecord], states: Mapping[str, PageState]) -> dict[str, int]:
