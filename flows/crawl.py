@@ -28,8 +28,10 @@ from extractors.urls import in_scope, normalise_url
 from flows import extract_pool
 from flows.config import Source
 from flows.discovery import find_follow_links, parse_feed, read_sitemap
+from flows.errors import ExtractionTimeLimit
 from flows.frontier import Frontier
 from flows.http import FEED_TYPES, HTML_TYPES, Fetcher, FetchResult
+from flows.time_limit import TimeLimitExceeded, configured_limit, time_limit
 from flows.transport import decode_html
 from store.batches import (
     CHANGED,
@@ -144,14 +146,17 @@ def _crawl_pages(
     workers: int,
     on_page: ProgressHook | None,
 ) -> list[PageRecord]:
+    limit = configured_limit()  # read here: a pool process's environment may be older
+
     def fetch_one(item: Work) -> tuple[PageRecord, Future[Extracted] | None]:
         url, role = item
         record, job = fetch_page(source, fetcher, url, role, states.get(url))
         if job is None:
             return record, None
-        future = extract_pool.submit(extract_and_link, *job)
+        future = extract_pool.submit(partial(extract_and_link, time_limit_s=limit), *job)
         if future is None:  # no pool in this process: extract here (the writer packs)
-            return finish_page(record, lambda: extract_and_link(*job, pack_body=False)), None
+            extract = partial(extract_and_link, *job, pack_body=False, time_limit_s=limit)
+            return finish_page(record, extract), None
         return record, future
 
     def settle(record: PageRecord, future: Future[Extracted] | None) -> PageRecord:
@@ -231,16 +236,24 @@ def extract_and_link(
     role: str,
     *,
     pack_body: bool = True,
+    time_limit_s: float | None = None,
 ) -> Extracted:
     """All the CPU work on one fetched page, so it runs in a pool process: decode it, extract
-    it, find the links it hands on, key its records and compress it for the store."""
-    _encoding, text = decode_html(body, content_type)
-    extraction, tree = _extract_page(source, body, text, url, role)
-    # detail pages are leaves: scanning them for links cost a third of a crawl's CPU
-    follow = source.follow and role == "listing"
-    page = tree if tree is not None else text  # a listing's pager is read in the parsed page
-    links = _links(source, page, final_url, extraction, url, role) if follow else ()
-    keys = page_keys(extraction, url)
+    it, find the links it hands on, key its records and compress it for the store. Within
+    `time_limit_s` (None: `configured_limit()`), else ExtractionTimeLimit: a hostile page
+    costs one failed page, not a worker's minute."""
+    limit = configured_limit() if time_limit_s is None else time_limit_s
+    try:
+        with time_limit(limit):
+            _encoding, text = decode_html(body, content_type)
+            extraction, tree = _extract_page(source, body, text, url, role)
+            # detail pages are leaves: scanning them for links cost a third of a crawl's CPU
+            follow = source.follow and role == "listing"
+            page = tree if tree is not None else text  # a listing's pager: the parsed page
+            links = _links(source, page, final_url, extraction, url, role) if follow else ()
+            keys = page_keys(extraction, url)
+    except TimeLimitExceeded:
+        raise ExtractionTimeLimit(url, limit) from None
     return extraction, links, pack(body) if pack_body else None, keys
 
 
@@ -356,8 +369,14 @@ def extract_page(
     source: Source, body: bytes, text: str | None, url: str, role: str
 ) -> PageExtraction:
     """Extract one page as the source asks: its kind for listings, `article` for detail pages,
-    with its volatile fragments and text dropped first."""
-    return _extract_page(source, body, text, url, role)[0]
+    with its volatile fragments and text dropped first; within the time limit per page
+    (ExtractionTimeLimit past it)."""
+    limit = configured_limit()
+    try:
+        with time_limit(limit):
+            return _extract_page(source, body, text, url, role)[0]
+    except TimeLimitExceeded:
+        raise ExtractionTimeLimit(url, limit) from None
 
 
 def _extract_page(
