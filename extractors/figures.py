@@ -59,8 +59,8 @@ _CUR_CODES = (
     r"MEUR|kEUR|TEUR|EUR|USD|GBP|LTL|SEK|NOK|DKK|PLN|CHF|CZK|HUF|RON|BGN|JPY|CNY|RUB|UAH|ISK"
 )
 _CUR_BEFORE = re.compile(
-    rf"(?:(?<![\w])(?P<code>{_CUR_CODES}|Eur|Euro|Lt)|(?P<sym>US\$|€|\$|£)){_S}?$"
-)
+    rf"(?:(?<![\w])(?P<code>{_CUR_CODES}|Eur|Euro|Lt)|(?P<sym>US\$|€|\$|£)){_S}?\Z"
+)  # \Z, not $: `$` also matches before a final newline, and a block's last word is no unit
 _CUR_AFTER = (
     rf"(?P<cur>{_CUR_CODES}|€|US\$|\$|£|zł|Lt|Eur(?:o|os)?|(?i:eur(?:o|os|ų|ai|as|ą|us|ams|ais)?)"
     rf"|(?i:lit(?:ų|ai|as|us|ais))|(?i:(?:US{_S})?dollars?)){_NOT_LETTER_AFTER}"
@@ -88,7 +88,7 @@ _LABEL_BEFORE = re.compile(
     r"(?:(?<![\w.])(?:No|Nr|nr|no|Art|p|pp|pr|g|al|str|St|Str|tel|Tel|fax|Fax)\."
     r"|(?<![\w])[A-Z]{2,}\d*|(?<![\w])(?:Article|Section|Chapter|Milestone|Phase|Priority"
     r"|Measure|Objective|Action|Task|Step|Level|Room|Page|Table|Figure|Annex|Axis|Package"
-    r"|Round|Stage|Tier|Version|Part|Point|Lot))[ \u00a0]?$"
+    r"|Round|Stage|Tier|Version|Part|Point|Lot))[ \u00a0]?\Z"
 )
 # Phone numbers: international form, or anything number-like after a phone label.
 _PHONE = re.compile(
@@ -153,10 +153,17 @@ def _number_value(raw: str, *, decimal_hint: bool) -> Decimal | None:
         head, tail = re.split(r"[.,]", s)
         thousands = len(tail) == 3 and head != "0" and not spaced and not decimal_hint
         s = head + tail if thousands else f"{head}.{tail}"
+    if sum(c.isdigit() for c in s) > MAX_DIGITS:
+        return None
     try:
         return Decimal(s)
     except InvalidOperation:
         return None
+
+
+# More digits than any amount has (10^21, a thousand billion billion): a code, an identifier or
+# a run of digits. Past ~308 digits a float is infinite, and JSON has no infinity.
+MAX_DIGITS = 21
 
 
 class _Reader:

@@ -251,13 +251,15 @@ FIGURES = KindSpec(
     "Latest version of each figure (money, percentage, count, area) with its sentence.",
     (
         F("value", "REAL NOT NULL", "Value scaled to units (€73.3 million -> 73300000).",
-          compare="number"),
-        F("unit", "TEXT NOT NULL", "ISO 4217 code, '%', 'km2', or the counted noun."),
+          compare="number", importance=70),
+        F("unit", "TEXT NOT NULL", "ISO 4217 code, '%', 'km2', or the counted noun.",
+          importance=70),
         F("text", "TEXT NOT NULL", "The figure as written on the page.", compare=None),
         F("context", "TEXT NOT NULL", "The sentence it stands in.", compare=None),
     ),
+    # an update of its sentence alone (the same figure, reworded around it) is wording
     label="text", by_sentence=True, follow=False, watched=False, added=30, removed=30,
-    updated=70, expired_reason="", with_changes=("text",),
+    updated=25, expired_reason="", with_changes=("text",),
     indexes=(("page_url",), ("unit",), ("source_id",)), view_order="s.name, t.page_url, t.item_id",
     facets=("source", "unit", "state"),
 )

@@ -19,7 +19,7 @@ from lxml.html import HtmlElement
 
 from extractors.errors import ExtractionError
 from extractors.html import decode, parse
-from extractors.urls import host_of, in_scope, normalise_url
+from extractors.urls import in_scope, normalise_url, site_of
 
 # links to these are files, not pages
 _FILE_TYPES = (
@@ -247,16 +247,16 @@ def find_follow_links(
     details: bool = True,
 ) -> FollowLinks:
     """Pagination and item detail links of a listing page, within `hosts` (empty: the page's
-    own host). Detail links are the title and "Read more" links of repeated items (article,
-    li, views-row, cards); links in nav, header, footer, aside and cookie banners, files,
-    mailto:, tel:, javascript: and other hosts are left out.
+    own site, its host on its port). Detail links are the title and "Read more" links of
+    repeated items (article, li, views-row, cards); links in nav, header, footer, aside and
+    cookie banners, files, mailto:, tel:, javascript: and other hosts are left out.
 
     details=False finds the pagination alone (the crawl takes detail links from the extracted
     items): the other links of the page, menus and items, are then never resolved."""
     root = _parse_html(html, page_url)
     if root is None:
         return FollowLinks()
-    hosts = hosts or {host_of(page_url)}
+    hosts = hosts or {site_of(page_url)}
     page = normalise_url(page_url)
     base = _base_url(root, page_url)
     next_pages: dict[str, None] = {}

@@ -63,23 +63,25 @@ def _clean_query(query: str) -> str:
 
 
 def _netloc(scheme: str, url: str) -> str:
+    """host[:port], lowercased, default port dropped. Credentials (`user:pass@`) are dropped:
+    a page that writes them into a link or a redirect must not make the crawler send them (as
+    an Authorization header) or store them."""
     parts = urlsplit(url)
     host = parts.hostname or ""  # urlsplit lowercases it and drops IPv6 brackets
     if ":" in host:
         host = f"[{host}]"
     port = parts.port  # ValueError for a port that is not a number in range
-    userinfo = parts.netloc.rpartition("@")[0] if "@" in parts.netloc else ""
-    netloc = f"{userinfo}@{host}" if userinfo else host
     if port is not None and port != DEFAULT_PORTS.get(scheme):
-        netloc = f"{netloc}:{port}"
-    return netloc
+        return f"{host}:{port}"
+    return host
 
 
 def normalise_url(url: str, base: str | None = None) -> str:
     """The canonical spelling of `url` (resolved against `base` when given).
 
     http(s) URLs: scheme and host lowercased, IDNA host, unsafe characters percent-encoded,
-    default port dropped, empty path made `/`, fragment and tracking parameters removed.
+    default port and credentials dropped, empty path made `/`, fragment and tracking
+    parameters removed.
     Other schemes (mailto:, javascript:) come back resolved, with the scheme lowercased and no
     fragment; `in_scope` rejects them. Raises ValueError for a URL that cannot be parsed
     (a bad port, broken IPv6 brackets).
@@ -172,36 +174,73 @@ def _strip_www(host: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
-def _entry_matches(entry: str, host: str, hostport: str) -> bool:
+def site_of(url: str) -> str:
+    """The scope entry naming `url`'s own site: its host, with the port when it is not the
+    scheme's default ('' for a URL without a host)."""
+    try:
+        parts = urlsplit(url)
+        scheme, port = parts.scheme.lower(), parts.port
+    except ValueError:
+        return ""
+    host = _ascii_host(parts.hostname or "")
+    if not host:
+        return ""
+    shown = f"[{host}]" if ":" in host else host
+    return shown if port is None or port == DEFAULT_PORTS.get(scheme) else f"{shown}:{port}"
+
+
+@lru_cache(maxsize=1024)
+def _parse_entry(entry: str) -> tuple[str, bool, int | None]:
+    """(ASCII host, subdomains too, port or None) of a scope entry: `a.lt`, `a.lt:8080`,
+    `.a.lt` or `*.a.lt`, `[::1]:8080`, or a whole URL given where a host was meant."""
     entry = entry.strip().lower()
-    if "://" in entry:  # a whole URL given where a host was meant
-        entry = urlsplit(entry).netloc
+    port: int | None = None
+    if "://" in entry:
+        try:
+            parts = urlsplit(entry)
+            written = parts.port
+        except ValueError:
+            return "", False, None
+        entry = (parts.hostname or "").strip()
+        port = None if written == DEFAULT_PORTS.get(parts.scheme) else written
+    else:
+        head, sep, tail = entry.rpartition(":")
+        if sep and tail.isdigit() and (not head.startswith("[") or head.endswith("]")):
+            entry, port = head, int(tail)
     wildcard = entry.startswith(("*.", "."))  # explicit subdomain wildcard
-    entry = _ascii_host(entry.lstrip("*."))
+    return _ascii_host(entry.lstrip("*.").strip("[]")), wildcard, port
+
+
+def _entry_matches(entry: str, host: str, port: int, default_port: bool) -> bool:
+    pattern, wildcard, entry_port = _parse_entry(entry)
+    # An entry without a port names the site on the web's default ports (http on 80, https on
+    # 443: the same site upgraded or not); any other port of the host is another service on
+    # it (a database, SSH), reached only when an entry names that port.
+    if (not default_port) if entry_port is None else entry_port != port:
+        return False
     if wildcard:
-        return host == entry or host.endswith(f".{entry}")
-    if entry.rsplit(":", 1)[-1].isdigit() and not entry.endswith("]"):
-        return hostport == entry
+        return host == pattern or host.endswith(f".{pattern}")
     # www.example.org and example.org are the same site on every agency site we know
-    return _strip_www(host) == _strip_www(entry.strip("[]"))
+    return _strip_www(host) == _strip_www(pattern)
 
 
 def in_scope(url: str, hosts: Iterable[str]) -> bool:
-    """True when `url` is http(s) and its host is one of `hosts`.
+    """True when `url` is http(s) and its site is one of `hosts`.
 
     An entry matches its host with or without a leading `www.`; `.example.org` or
-    `*.example.org` also matches subdomains; `host:port` matches only that port.
+    `*.example.org` also matches subdomains. An entry without a port matches the host on the
+    scheme's default port only; `host:port` matches only that port.
     An empty `hosts` matches nothing.
     """
     try:
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         host = _ascii_host(parts.hostname or "")
-        port = parts.port or DEFAULT_PORTS.get(scheme)
+        written = parts.port
     except ValueError:
         return False
     if scheme not in WEB_SCHEMES or not host:
         return False
-    shown = f"[{host}]" if ":" in host else host
-    hostport = f"{shown}:{port}"
-    return any(_entry_matches(entry, host, hostport) for entry in hosts)
+    port = written or DEFAULT_PORTS[scheme]
+    default_port = port == DEFAULT_PORTS[scheme]
+    return any(_entry_matches(entry, host, port, default_port) for entry in hosts)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +20,7 @@ from extractors.kinds import PAGE_KINDS
 from flows.errors import ConfigError
 from flows.schedule import cmd_schedule
 from flows.settings import Settings, prepare_prefect
+from store.outputs import terminal_json, terminal_text
 
 if TYPE_CHECKING:
     from flows.runner import RunResult
@@ -179,12 +180,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser(settings).parse_args(argv)
     try:
         return int(args.func(args, settings))
-    except AgencywatchError as exc:
-        print(f"agencywatch: {exc}", file=sys.stderr)
+    except AgencywatchError as exc:  # config errors list one `file:line: why` per line
+        print(terminal_text(f"agencywatch: {exc}"), file=sys.stderr)
         return 2
+    except sqlite3.Error as exc:  # met while using a store: a damaged file, a full disk
+        from store.db import describe_database_error
+
+        return _error(describe_database_error(getattr(args, "db", None) or "the store", exc))
+    except OSError as exc:  # a file or folder named on the command line
+        where = exc.filename or getattr(args, "output", None) or "agencywatch"
+        return _error(f"{where}: {exc.strerror or exc}")
     except KeyboardInterrupt:
         print("agencywatch: interrupted", file=sys.stderr)
         return 130
+
+
+def _error(message: str) -> int:
+    """The one line on stderr every error gets (exit 2); whatever it quotes is shown inert."""
+    print(terminal_text(f"agencywatch: {' '.join(message.split())}"), file=sys.stderr)
+    return 2
 
 
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
@@ -267,23 +281,29 @@ def _crawl_local(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _crawl_done(outcome: RunResult) -> int:
-    for failure in outcome.report["failures"]:
-        print(f"failed: {failure['error']}", file=sys.stderr)
+    for failure in outcome.report["failures"]:  # a page's or a server's words: shown inert
+        print(terminal_text(f"failed: {failure['error']}"), file=sys.stderr)
     print(outcome.summary)
     return 1 if outcome.nothing_fetched else 0
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
-    from store.db import open_db
+    from store.db import StoreError, open_reader
     from store.report import render, report_data, report_since
 
-    db = open_db(args.db, create=False)
-    data = report_since(db, args.since) if args.since else report_data(db, args.run)
+    db = open_reader(args.db)
+    try:
+        data = report_since(db, args.since) if args.since else report_data(db, args.run)
+    finally:
+        db.close()
     text = render(data, args.format)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
+    if not args.output:
         sys.stdout.write(text)
+        return 0
+    try:
+        Path(args.output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise StoreError(f"{args.output}: cannot write the report: {exc.strerror or exc}") from exc
     return 0
 
 
@@ -312,7 +332,7 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         url = args.url or Path(target).resolve().as_uri()
     reading = read_page(body, url, content_type, replace(options, pager_hosts=None))
-    print(json.dumps(reading.extraction.to_json(), ensure_ascii=False, indent=2))
+    print(terminal_json(reading.extraction.to_json(), indent=2))
     return 0
 
 

@@ -7,7 +7,7 @@ raises `StoreError` (one line, exit 2 via `flows.cli.main`) for a bad name, quer
 from __future__ import annotations
 
 import argparse
-import json
+import sqlite3
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -15,6 +15,7 @@ from typing import TextIO
 
 from flows.settings import Settings
 from store.db import StoreError
+from store.outputs import terminal_json, terminal_text
 
 EPILOG = {
     "search": 'example: agencywatch search "cluster funding" --limit 10',
@@ -22,6 +23,7 @@ EPILOG = {
     "export": "example: agencywatch export upcoming_events --format csv --output events.csv\n"
     "         agencywatch export latest_news --format json --where \"source = 'klaster'\"",
     "schema-docs": "example: agencywatch schema-docs --output docs/schema.md",
+    "doctor": "example: agencywatch doctor --db agencywatch.db",
 }
 
 
@@ -66,10 +68,15 @@ def register(sub: argparse._SubParsersAction, settings: Settings) -> None:  # ty
                    help="only compare with --output; exit 1 when it is out of date")
     p.set_defaults(func=cmd_schema_docs)
 
+    p = sub.add_parser("doctor", help="check the whole store (SQLite integrity_check); reads only",
+                       epilog=EPILOG["doctor"], formatter_class=raw)
+    p.add_argument("--db", default=settings.db, help="SQLite store")
+    p.set_defaults(func=cmd_doctor)
+
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from store.db import open_reader
     from store.search import search
-    from store.views import open_reader
 
     db = open_reader(args.db)
     try:
@@ -77,16 +84,34 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         db.close()
     if args.json:
-        print(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=2))
+        print(terminal_json([h.to_json() for h in hits], indent=2))
         return 0
     if not hits:
-        print(f"no results for {args.query!r}", file=sys.stderr)
+        print(terminal_text(f"no results for {args.query!r}"), file=sys.stderr)
     for h in hits:
         gone = " (removed)" if h.state == "removed" else ""
-        print(f"{h.entity:<13} {h.title or '(no title)'}{gone}  [{h.source}]")
-        print(f"{'':<13} {h.url or ''}")
-        print(f"{'':<13} {h.snippet}\n")
+        lines = (
+            f"{h.entity:<13} {h.title or '(no title)'}{gone}  [{h.source}]",
+            f"{'':<13} {h.url or ''}",
+            f"{'':<13} {h.snippet}\n",
+        )
+        print(terminal_text("\n".join(lines)))
     return 0
+
+
+def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    """0 when the store is sound, 1 with what integrity_check found; 2 when it is no database."""
+    from store.db import doctor
+
+    what, problems = doctor(args.db)
+    if not problems:
+        print(terminal_text(f"{args.db}: {what}; integrity_check: ok"))
+        return 0
+    print(terminal_text(f"{args.db}: {what}; damaged, integrity_check found:"))
+    for problem in problems:
+        print(terminal_text(f"  {problem}"))
+    print("Restore a backup; the commands that write refuse a store that fails its quick check.")
+    return 1
 
 
 def cmd_explore(args: argparse.Namespace, settings: Settings) -> int:
@@ -96,8 +121,8 @@ def cmd_explore(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from store.db import open_reader
     from store.export import check, export
-    from store.views import open_reader
 
     db = open_reader(args.db)
     try:
@@ -107,8 +132,11 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             if args.output:
                 out = stack.enter_context(_open_output(args.output))
             try:
-                count = export(db, args.name, out, fmt=args.format, where=args.where)
-            except StoreError:
+                to_terminal = out is sys.stdout
+                count = export(
+                    db, args.name, out, fmt=args.format, where=args.where, terminal=to_terminal
+                )
+            except (StoreError, sqlite3.Error):
                 if args.output:
                     stack.close()
                     Path(args.output).unlink(missing_ok=True)  # no half-written file

@@ -1,10 +1,16 @@
 """sources.toml: parsing and validation with errors that name the file, the line and the reason.
 
 Every problem in a file is reported, not just the first, so a team fixes a file in one pass.
+Every key is checked for its type and its range, so a file that validates can run: URLs parse,
+name a host and a port that exist and hold no credentials; hosts are host names; selectors are
+CSS that lxml compiles; patterns are regular expressions; delays are finite; cron expressions
+are cron.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import re
 import tomllib
 from collections.abc import Sequence
@@ -15,10 +21,15 @@ from urllib.parse import urlsplit
 
 from extractors.core import ReadOptions
 from extractors.kinds import PAGE_KINDS
+from extractors.urls import site_of
 from flows.errors import ConfigError
 
 KINDS = PAGE_KINDS  # auto, each record kind's page kind, article (`extractors.kinds`)
-NAME_RE = re.compile(r"^[a-z0-9-]+$")
+NAME_RE = re.compile(r"[a-z0-9-]+")  # fullmatch: `$` would let a final newline through
+MAX_DELAY_S = 3600.0  # an hour between two requests: beyond that a source never finishes
+MAX_PAGES = 10_000_000
+# a host name as a URL may carry it: labels of letters (any script: IDNA), digits, `-`, `_`
+_HOST_NAME = re.compile(r"[^\W_](?:[\w-]*[^\W_])?(?:\.[^\W_](?:[\w-]*[^\W_])?)*\.?")
 SELECTOR_KEYS = ("item", "title", "date", "summary", "link", "organiser", "location", "content")
 
 
@@ -45,7 +56,9 @@ class Source:
         return urlsplit(self.url).netloc.lower()
 
     def scope(self) -> frozenset[str]:
-        return frozenset({self.host, *self.hosts})
+        """The sites links and redirects may lead to: the start URL's host on its own port
+        (a URL without one: the scheme's default), and the `hosts` entries."""
+        return frozenset({site_of(self.url), *self.hosts})
 
     def read_options(self, role: str = "listing") -> ReadOptions:
         """How this source's pages are read: a listing (the start page and its pager's pages)
@@ -170,29 +183,17 @@ def _validate(
     if errs:
         return errs, None
     name, url = entry["name"], entry["url"]
-    if not NAME_RE.match(name):
+    if not NAME_RE.fullmatch(name):
         err("name", f"name {name!r} may hold only a-z, 0-9 and '-'")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        err("url", f"url {url!r} must be an http:// or https:// address")
+    problem = url_problem(url)
+    if problem:
+        err("url", f"url {url!r} {problem}")
     if entry.get("kind", "auto") not in KINDS:
         err("kind", f"kind {entry['kind']!r} is not one of {', '.join(KINDS)}")
-    if entry.get("max_pages", 1) < 1:
-        err("max_pages", "max_pages must be at least 1")
-    if entry.get("delay", 0) < 0:
-        err("delay", "delay must not be negative")
-    for key in entry.get("selectors", {}):
-        if key not in SELECTOR_KEYS:
-            err("selectors", f"unknown selector {key!r} (use {', '.join(SELECTOR_KEYS)})")
-    for key in ("feeds", "sitemaps"):
-        for link in entry.get(key, []):
-            if not isinstance(link, str) or urlsplit(link).scheme not in ("http", "https"):
-                err(key, f"{key} entry {link!r} must be an http:// or https:// address")
-    for pattern in entry.get("ignore_text", []):
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            err("ignore_text", f"ignore_text {pattern!r} is not a valid regex: {exc}")
+    for key, message in _range_problems(entry):
+        err(key, message)
+    for key, message in _list_problems(entry):
+        err(key, message)
     if errs:
         return errs, None
     return [], Source(
@@ -210,6 +211,145 @@ def _validate(
         feeds=tuple(entry.get("feeds", [])),
         sitemaps=tuple(entry.get("sitemaps", [])),
     )
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be a source's, feed's or sitemap's address (None when it can)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        if "port" in str(exc).lower():
+            return "has a port that is not a number from 1 to 65535"
+        return f"is not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return "must be an http:// or https:// address"
+    if parts.username is not None or parts.password is not None:
+        return "holds credentials (user:password@); a crawler never sends them"
+    if port == 0:
+        return "has a port that is not a number from 1 to 65535"
+    if not parts.hostname:
+        return "has no host"
+    if not _is_host(parts.hostname):
+        return f"has a host that is not a host name ({parts.hostname!r})"
+    return None
+
+
+def _is_host(host: str) -> bool:
+    if _HOST_NAME.fullmatch(host):
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def host_problem(entry: str) -> str | None:
+    """Why `entry` cannot be a `hosts` entry: `host`, `host:port`, `.host` or `*.host` (with
+    subdomains), `[::1]:80`, or a whole http(s) URL."""
+    if "://" in entry:
+        return url_problem(entry)
+    host, port = entry.strip(), None
+    if host.startswith("["):  # [IPv6]:port
+        inside, _, rest = host[1:].partition("]")
+        host, port = inside, (rest[1:] if rest.startswith(":") else None if not rest else "x")
+    elif host.count(":") == 1:
+        host, _, port = host.partition(":")
+    if port is not None and (not port.isdigit() or not 1 <= int(port) <= 65535):
+        return "has a port that is not a number from 1 to 65535"
+    if not _is_host(host.removeprefix("*.").removeprefix(".")):
+        return "is not a host name"
+    return None
+
+
+def _range_problems(entry: dict[str, Any]) -> list[tuple[str, str]]:
+    """(key, message) for the numbers and strings out of range."""
+    out: list[tuple[str, str]] = []
+    pages = entry.get("max_pages", 1)
+    if pages < 1:
+        out.append(("max_pages", "max_pages must be at least 1"))
+    elif pages > MAX_PAGES:
+        out.append(("max_pages", f"max_pages must be at most {MAX_PAGES}"))
+    delay = entry.get("delay", 0)
+    if not math.isfinite(delay):
+        out.append(("delay", "delay must be a finite number of seconds"))
+    elif delay < 0:
+        out.append(("delay", "delay must not be negative"))
+    elif delay > MAX_DELAY_S:
+        out.append(("delay", f"delay must be at most {MAX_DELAY_S:g} seconds"))
+    cron = entry.get("schedule")
+    problem = cron_problem(cron) if cron is not None else None
+    if problem:
+        out.append(("schedule", f"schedule {cron!r} {problem}"))
+    return out
+
+
+def _list_problems(entry: dict[str, Any]) -> list[tuple[str, str]]:
+    """(key, message) for each bad entry of the list and table keys."""
+    out: list[tuple[str, str]] = []
+    for key, value in entry.get("selectors", {}).items():
+        if key not in SELECTOR_KEYS:
+            out.append(("selectors", f"unknown selector {key!r} (use {', '.join(SELECTOR_KEYS)})"))
+        elif not isinstance(value, str):
+            out.append(("selectors", f"selectors.{key} must be a string, not {value!r}"))
+        elif (problem := css_problem(value)) is not None:
+            out.append(("selectors", f"selectors.{key} {value!r} is not a CSS selector: {problem}"))
+    checks = {
+        "hosts": ("a host name", host_problem),
+        "feeds": ("a feed URL", url_problem),
+        "sitemaps": ("a sitemap URL", url_problem),
+        "ignore": ("a CSS selector", lambda v: css_problem(v) and f"is not a CSS selector: "
+                   f"{css_problem(v)}"),
+        "ignore_text": ("a regular expression", regex_problem),
+    }
+    for key, (what, check) in checks.items():
+        for item in entry.get(key, []):
+            if not isinstance(item, str):
+                out.append((key, f"{key} entry {item!r} must be {what} (a string)"))
+            elif (problem := check(item)) is not None:
+                out.append((key, f"{key} entry {item!r} {problem}"))
+    return out
+
+
+def css_problem(selector: str) -> str | None:
+    """Why lxml cannot use `selector` as CSS (None when it can)."""
+    from cssselect import SelectorError
+    from lxml.cssselect import CSSSelector
+
+    try:
+        CSSSelector(selector, translator="html")
+    except SelectorError as exc:
+        return " ".join(str(exc).split()) or type(exc).__name__
+    return None
+
+
+def regex_problem(pattern: str) -> str | None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return f"is not a valid regular expression: {exc}"
+    return None
+
+
+def cron_problem(cron: str) -> str | None:
+    """None for a cron expression Prefect accepts, else why not (five fields, no R/H)."""
+    fields = cron.split()
+    if len(fields) != 5:
+        return f"is not a cron expression: it has {len(fields)} fields, not 5 (m h dom mon dow)"
+    if any(f.casefold() in ("r", "h") for f in fields):
+        return "uses random/hashed fields (R, H), which Prefect does not support"
+    try:
+        from cronsim import CronSim, CronSimError
+    except ImportError:  # pragma: no cover - cronsim comes with prefect
+        return None
+    from datetime import UTC, datetime
+
+    try:
+        next(CronSim(cron, datetime.now(UTC)))
+    except (CronSimError, StopIteration) as exc:
+        return f"is not a valid cron expression: {exc}"
+    return None
 
 
 def select_sources(sources: list[Source], only: Sequence[str] | None) -> list[Source]:

@@ -25,9 +25,11 @@ from extractors.records import PageExtraction
 from extractors.urls import in_scope, normalise_url
 from flows import extract_pool
 from flows.config import Source
-from flows.discovery import parse_feed, parse_sitemap
+from flows.discovery import parse_feed, read_sitemap
+from flows.errors import ExtractionTimeLimit
 from flows.frontier import Frontier
 from flows.http import FEED_TYPES, HTML_TYPES, Fetcher, FetchResult
+from flows.time_limit import TimeLimitExceeded, configured_limit, time_limit
 from store.batches import (
     CHANGED,
     FAILED,
@@ -62,15 +64,19 @@ def new_frontier(source: Source) -> Frontier:
     return frontier
 
 
+# a link's role -> the role of the page it leads to (any other: a detail page)
+FRONTIER_ROLE = {"next": "listing", "sitemap": "sitemap"}
+
+
 def follow_links(source: Source, frontier: Frontier, batch: SourceBatch) -> None:
-    """Queue the links a batch found: a configured feed's or sitemap's always, a listing's
-    pagination and detail links when the source follows."""
+    """Queue the links a batch found: a configured feed's or sitemap's always (a sitemap
+    index's sitemaps too), a listing's pagination and detail links when the source follows."""
     for page in batch.pages:
         if not source.follow and page.role not in DISCOVERY_ROLES:
             continue
         for link in page.links:
             role, _, url = link.partition(" ")
-            frontier.add(url, "listing" if role == "next" else "detail")
+            frontier.add(url, FRONTIER_ROLE.get(role, "detail"))
 
 
 @dataclass(frozen=True)
@@ -137,14 +143,17 @@ def _crawl_pages(
     workers: int,
     on_page: ProgressHook | None,
 ) -> list[PageRecord]:
+    limit = configured_limit()  # read here: a pool process's environment may be older
+
     def fetch_one(item: Work) -> tuple[PageRecord, Future[Extracted] | None]:
         url, role = item
         record, job = fetch_page(source, fetcher, url, role, states.get(url))
         if job is None:
             return record, None
-        future = extract_pool.submit(extract_and_link, *job)
+        future = extract_pool.submit(partial(extract_and_link, time_limit_s=limit), *job)
         if future is None:  # no pool in this process: extract here (the writer packs)
-            return finish_page(record, lambda: extract_and_link(*job, pack_body=False)), None
+            extract = partial(extract_and_link, *job, pack_body=False, time_limit_s=limit)
+            return finish_page(record, extract), None
         return record, future
 
     def settle(record: PageRecord, future: Future[Extracted] | None) -> PageRecord:
@@ -176,6 +185,7 @@ def fetch_page(
         known_size=state.size if state else None,
         delay=source.delay,
         scope=source.scope(),
+        home=source.url,  # the non-public addresses it names are the only ones it may reach
         accept=FEED_TYPES if role in DISCOVERY_ROLES else HTML_TYPES,
         decode=False,  # decoded where it is extracted: off this process's one core
     )
@@ -223,15 +233,24 @@ def extract_and_link(
     role: str,
     *,
     pack_body: bool = True,
+    time_limit_s: float | None = None,
 ) -> Extracted:
     """All the CPU work on one fetched page, so it runs in a pool process: read it (decode,
     parse, prune, extract, pager links: `extractors.core.read_page`), name the detail pages
-    it hands on, key its records and compress it for the store."""
-    reading = read_page(body, url, content_type, source.read_options(role), base_url=final_url)
-    extraction = reading.extraction
-    # detail pages are leaves: scanning them for links cost a third of a crawl's CPU
-    links = _links(source, reading, url) if source.follow and role == "listing" else ()
-    keys = page_keys(extraction, url)
+    it hands on, key its records and compress it for the store. Within `time_limit_s` (None:
+    `configured_limit()`), else ExtractionTimeLimit: a hostile page costs one failed page,
+    not a worker's minute."""
+    limit = configured_limit() if time_limit_s is None else time_limit_s
+    try:
+        with time_limit(limit):
+            options = source.read_options(role)
+            reading = read_page(body, url, content_type, options, base_url=final_url)
+            extraction = reading.extraction
+            # detail pages are leaves: scanning them for links cost a third of a crawl's CPU
+            links = _links(source, reading, url) if source.follow and role == "listing" else ()
+            keys = page_keys(extraction, url)
+    except TimeLimitExceeded:
+        raise ExtractionTimeLimit(url, limit) from None
     return extraction, links, pack(body) if pack_body else None, keys
 
 
@@ -259,17 +278,40 @@ def _for_role(links: Iterable[str], role: str) -> tuple[str, ...]:
 
 
 def _discovered(source: Source, body: bytes, url: str, role: str) -> tuple[str, ...]:
-    """The pages a feed or a sitemap lists, on the source's hosts, as detail links."""
-    found = [e.url for e in parse_feed(body, url)] if role == "feed" else parse_sitemap(body, url)
-    links = []
-    for link in dict.fromkeys(found):
+    """The pages a feed or a sitemap lists, on the source's hosts, as detail links; no more
+    than the run can use (`max_pages`). A sitemap index configured for the source hands on
+    its sitemaps; one such sitemap that is an index again is not followed (the protocol has
+    one level; more is a trap)."""
+    scope = source.scope()
+    if role == "sitemap":
+        read = read_sitemap(body, url, limit=source.max_pages, keep=lambda u: in_scope(u, scope))
+        links = [f"detail {link}" for link in read.pages]
+        if read.sitemaps and url in _configured_sitemaps(source):
+            links += [f"sitemap {link}" for link in read.sitemaps]
+        elif read.sitemaps:
+            log.warning("%s: a sitemap index listed by another index; not followed", url)
+        return tuple(links)
+    found: dict[str, None] = {}
+    for entry in parse_feed(body, url):
         try:
-            link = normalise_url(link)
+            link = normalise_url(entry.url)
         except ValueError:
             continue
-        if in_scope(link, source.scope()):
-            links.append(f"detail {link}")
-    return tuple(links)
+        if in_scope(link, scope):
+            found[link] = None
+            if len(found) >= source.max_pages:
+                break
+    return tuple(f"detail {link}" for link in found)
+
+
+def _configured_sitemaps(source: Source) -> set[str]:
+    configured = set()
+    for sitemap in source.sitemaps:
+        try:
+            configured.add(normalise_url(sitemap))
+        except ValueError:
+            continue
+    return configured
 
 
 def _counts(pages: list[PageRecord], states: Mapping[str, PageState]) -> dict[str, int]:
@@ -316,5 +358,11 @@ def _record(result: FetchResult, role: str) -> PageRecord:
 def extract_page(
     source: Source, body: bytes, content_type: str | None, url: str, role: str
 ) -> PageExtraction:
-    """One stored or fetched page read as the source asks (`Source.read_options`)."""
-    return read_page(body, url, content_type, source.read_options(role)).extraction
+    """One stored or fetched page read as the source asks (`Source.read_options`), within the
+    time limit per page (ExtractionTimeLimit past it)."""
+    limit = configured_limit()
+    try:
+        with time_limit(limit):
+            return read_page(body, url, content_type, source.read_options(role)).extraction
+    except TimeLimitExceeded:
+        raise ExtractionTimeLimit(url, limit) from None

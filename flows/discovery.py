@@ -8,19 +8,26 @@ XML is parsed with defusedxml, so a hostile sitemap cannot expand entities or re
 from __future__ import annotations
 
 import email.utils
+import gzip
+import io
 import logging
 import zlib
-from collections.abc import Iterable, Iterator
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, Any, NamedTuple
 from urllib.parse import urlsplit
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as xml_fromstring
+from defusedxml.ElementTree import iterparse as xml_iterparse
 
 from extractors.urls import normalise_url
 
 log = logging.getLogger(__name__)
+
+_MAX_XML_BYTES = 50 * 1024 * 1024  # the sitemaps protocol's own limit
+SITEMAP_MAX_URLS = 50_000  # the protocol's limit of one sitemap, when the caller sets none
+MAX_CHILD_SITEMAPS = 50  # of one sitemap index: a site's map, not a crawl of its own
 
 class FeedEntry(NamedTuple):
     url: str
@@ -28,7 +35,6 @@ class FeedEntry(NamedTuple):
     date: str | None  # ISO 8601 when the feed's date could be read, else as written
 
 
-_MAX_XML_BYTES = 50 * 1024 * 1024  # the sitemaps protocol's own limit
 
 
 # -- XML: sitemaps and feeds --------------------------------------------------------------------
@@ -82,28 +88,132 @@ def _web_urls(candidates: Iterable[str | None], base: str) -> list[str]:
     return list(urls)
 
 
-def _sitemap_locs(data: bytes, base: str, container: str) -> list[str]:
-    root = _xml_root(data)
-    if root is None:
-        if container == "url" and data[:2] != b"\x1f\x8b" and b"<" not in data[:200]:
-            lines = data.decode("utf-8", "replace").splitlines()  # a text sitemap
-            return _web_urls((ln.strip() for ln in lines if "://" in ln), base)
-        return []
-    wanted = "urlset" if container == "url" else "sitemapindex"
-    if _local(root.tag) != wanted:
-        return []
-    return _web_urls((_child_text(el, "loc") for el in _children(root, container)), base)
+class SitemapRead(NamedTuple):
+    pages: list[str]  # page URLs of a urlset (or a text sitemap), in order
+    sitemaps: list[str]  # child sitemaps of a sitemap index, in order
+
+
+class _Capped(io.RawIOBase):
+    """A stream that ends after `limit` bytes of `inner` (an inflating gzip reader): a bomb
+    reads as a truncated file, whose first entries are still used."""
+
+    def __init__(self, inner: IO[bytes], limit: int) -> None:
+        self.inner, self.left = inner, limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.left <= 0:
+            log.warning("compressed XML inflates past %d bytes; read no further", _MAX_XML_BYTES)
+            return 0
+        view = memoryview(buffer)[: min(len(buffer), self.left)]
+        try:
+            n = self.inner.readinto(view)  # type: ignore[attr-defined]
+        except (OSError, EOFError, zlib.error) as exc:  # a truncated or broken gzip stream
+            log.info("compressed XML ends early (%s)", exc)
+            return 0
+        self.left -= n
+        return int(n)
+
+
+def _xml_stream(data: bytes) -> IO[bytes]:
+    if data[:2] == b"\x1f\x8b":  # sitemap.xml.gz
+        gz = gzip.GzipFile(fileobj=io.BytesIO(data))
+        return io.BufferedReader(_Capped(gz, _MAX_XML_BYTES))  # type: ignore[arg-type]
+    return io.BytesIO(data)
+
+
+def read_sitemap(
+    data: bytes,
+    base: str,
+    *,
+    limit: int = SITEMAP_MAX_URLS,
+    keep: Callable[[str], bool] | None = None,
+) -> SitemapRead:
+    """The page URLs of a sitemap (an XML urlset, gzipped or not, or a text sitemap) or the
+    child sitemaps of a sitemap index (at most MAX_CHILD_SITEMAPS), normalised, those `keep`
+    accepts (all by default), at most `limit` pages.
+
+    Read as a stream that stops at `limit`: a sitemap may list a million URLs (50,000 is the
+    protocol's limit, and sites exceed it), of which a run with `max_pages = 50` can use 50;
+    parsing it whole took ~480 MB and stored every URL. Entities and DTDs are refused
+    (defusedxml); a gzip bomb is read to 50 MB at most."""
+    stream = _xml_stream(data)
+    head = stream.peek(512)[:512] if isinstance(stream, io.BufferedReader) else data[:512]
+    if b"<" not in head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]:
+        return SitemapRead(_text_sitemap(stream, base, limit, keep), [])
+    return _xml_sitemap(stream, base, limit, keep)
+
+
+def _accepted(
+    raw: str | None, base: str, seen: set[str], keep: Callable[[str], bool] | None
+) -> str | None:
+    urls = _web_urls([raw], base)
+    if not urls or urls[0] in seen or (keep is not None and not keep(urls[0])):
+        return None
+    seen.add(urls[0])
+    return urls[0]
+
+
+def _text_sitemap(
+    stream: IO[bytes], base: str, limit: int, keep: Callable[[str], bool] | None
+) -> list[str]:
+    pages: list[str] = []
+    seen: set[str] = set()
+    for raw in stream:
+        if len(pages) >= limit:
+            break
+        line = raw.decode("utf-8", "replace").strip()
+        if "://" in line and (url := _accepted(line, base, seen, keep)):
+            pages.append(url)
+    return pages
+
+
+def _xml_sitemap(
+    stream: IO[bytes], base: str, limit: int, keep: Callable[[str], bool] | None
+) -> SitemapRead:
+    pages: list[str] = []
+    children: list[str] = []
+    seen: set[str] = set()
+    root: Any = None
+    try:
+        for event, el in xml_iterparse(stream, events=("start", "end")):
+            if root is None:
+                root = el
+                if _local(el.tag) not in ("urlset", "sitemapindex"):
+                    break
+                continue
+            name = _local(el.tag)
+            if event != "end" or name not in ("url", "sitemap"):
+                continue
+            url = _accepted(_child_text(el, "loc"), base, seen, keep)
+            root.clear()  # keep nothing read behind us (the root's tag stays)
+            if url is None:
+                continue
+            if name == "url" and _local(root.tag) == "urlset":
+                pages.append(url)
+                if len(pages) >= limit:
+                    break
+            elif name == "sitemap" and _local(root.tag) == "sitemapindex":
+                children.append(url)
+                if len(children) >= MAX_CHILD_SITEMAPS:
+                    break
+    except (ParseError, DefusedXmlException, ValueError) as exc:
+        log.info("unreadable XML (%s); kept the %d entries before it", exc, len(pages + children))
+    return SitemapRead(pages, children)
 
 
 def parse_sitemap(data: bytes, base: str) -> list[str]:
     """Page URLs of a sitemap (XML urlset, gzipped or not, or a text sitemap); [] for a
     sitemap index (see `parse_sitemap_index`) or unreadable data."""
-    return _sitemap_locs(data, base, "url")
+    return read_sitemap(data, base).pages
 
 
 def parse_sitemap_index(data: bytes, base: str) -> list[str]:
-    """The child sitemap URLs of a sitemap index; [] for anything else."""
-    return _sitemap_locs(data, base, "sitemap")
+    """The child sitemap URLs of a sitemap index (at most MAX_CHILD_SITEMAPS); [] for
+    anything else."""
+    return read_sitemap(data, base).sitemaps
 
 
 def _iso_date(text: str | None) -> str | None:

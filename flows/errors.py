@@ -65,5 +65,20 @@ class TransientFetchError(FetchError):
         self.retry_after = retry_after
 
 
+class ExtractionTimeLimit(AgencywatchError):
+    """A page whose extraction ran past the per-page time limit (recorded as failed: it removes
+    nothing, and is tried again next run)."""
+
+    def __init__(self, url: str, seconds: float) -> None:
+        super().__init__(
+            f"{url}: extraction stopped after {seconds:g} s, the time limit per page "
+            "(AGENCYWATCH_PAGE_TIME_LIMIT); nothing removed, tried again next run"
+        )
+        self.url, self.seconds = url, seconds
+
+    def __reduce__(self) -> tuple[type[ExtractionTimeLimit], tuple[str, float]]:
+        return (type(self), (self.url, self.seconds))  # it comes back from a pool process
+
+
 class TerminalFetchError(FetchError):
     """A failure a retry will not fix (404, a PDF, a page too large, robots.txt says no)."""

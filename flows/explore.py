@@ -4,10 +4,11 @@ The metadata comes from the declarations (`store.schema.TABLES`, `store.views.VI
 `QUESTIONS`, the canned queries) plus a look at the store itself (its sources, with links, and
 the units its figures use). The SQL lives in store/; this module only speaks Datasette.
 
-Read-only, and safe while crawls run: when no crawl holds the store, its WAL is checkpointed
-into the main file and Datasette opens it immutable (`-i`: a fixed snapshot with exact counts;
-an immutable reader would not see a WAL). When a crawl is running, Datasette opens the file
-as it does any mutable one, `mode=ro`, and follows the crawl. No canned query writes.
+Read-only, and safe while crawls run: Datasette opens the file as it does any mutable one,
+`mode=ro`, so every page shows the store as it is now, crawls included, and nothing it runs
+can write; the file is not checkpointed or otherwise changed. (An immutable snapshot, `-i`,
+answered "database disk image is malformed" once a crawl wrote the file under it, and kept
+its counts from before.) No canned query writes.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from typing import Any
 import sqlite_utils
 
 from extractors.kinds import KINDS
-from store.db import StoreError
+from store.db import StoreError, open_reader
 from store.schema import TABLES
-from store.views import QUESTIONS, VIEWS, figure_units, open_reader, snapshot_ready, source_links
+from store.views import QUESTIONS, VIEWS, figure_units, source_links
 
 # What analysts facet on first; Datasette suggests more.
 FACETS: dict[str, list[str]] = {
@@ -101,6 +102,8 @@ def _tables(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
 
 
 def _check_port(port: int) -> None:
+    if not 0 <= port <= 65535:
+        raise StoreError(f"explore: port {port} is not a TCP port (0 to 65535); use another --port")
     if port == 0:
         return
     with socket.socket() as s:
@@ -111,9 +114,8 @@ def _check_port(port: int) -> None:
                              "pick another with --port") from exc
 
 
-def serve_args(path: Path, meta_file: Path, port: int, *, immutable: bool, open_browser: bool
-               ) -> list[str]:
-    args = ["serve", *(["-i", str(path)] if immutable else [str(path)])]
+def serve_args(path: Path, meta_file: Path, port: int, *, open_browser: bool) -> list[str]:
+    args = ["serve", str(path)]  # mutable: read with mode=ro, never immutable (see above)
     args += ["--metadata", str(meta_file), "--host", "127.0.0.1", "--port", str(port)]
     for name, value in SETTINGS.items():
         args += ["--setting", name, value]
@@ -127,21 +129,18 @@ def explore(db_path: str | Path, *, port: int = 8001, open_browser: bool = True)
     except ImportError as exc:
         raise StoreError("explore needs Datasette: pip install 'agencywatch[explore]'") from exc
     path = Path(db_path)
+    _check_port(port)
     db = open_reader(path)
     try:
         meta = metadata(db, path.stem)
     finally:
         db.close()
-    _check_port(port)
-    immutable = snapshot_ready(path)
-    mode = ("a snapshot (restart to see later crawls)" if immutable
-            else "live: a crawl is running or the store is read-only here")
     print(f"agencywatch: serving {path} read-only on http://127.0.0.1:{port}/{path.stem} "
-          f"({mode}); Ctrl-C stops", file=sys.stderr, flush=True)
+          "(live: later crawls show on reload); Ctrl-C stops", file=sys.stderr, flush=True)
     with tempfile.TemporaryDirectory(prefix="agencywatch-explore-") as tmp:
         meta_file = Path(tmp) / "metadata.json"
         meta_file.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-        args = serve_args(path, meta_file, port, immutable=immutable, open_browser=open_browser)
+        args = serve_args(path, meta_file, port, open_browser=open_browser)
         return _run_datasette(datasette_cli, args)
 
 

@@ -9,7 +9,10 @@ Policies chosen here, for the record:
 - robots.txt follows RFC 9309: 2xx is parsed; 4xx (except 429) means "no robots.txt", crawl all;
   429, 5xx, timeouts and connection failures (after the normal retries) mean "assume complete
   disallow" for the rest of the run. A page skipped that way is a failure, never a removal,
-  so the store keeps what it had.
+  so the store keeps what it had. Its redirects keep to the scope of the page that needs it,
+  like the page's own (a site's robots.txt must not send the crawler elsewhere).
+- No request reaches a loopback, private or link-local address unless the source's own URL
+  names it (`flows.addresses`: checked on the resolved address, before connecting).
 - Retries only for timeouts, broken connections and 429/500/502/503/504, with exponential
   backoff and equal jitter; Retry-After (429/503) is a floor on the wait. A Retry-After above
   `retry_after_max` is not waited for: the URL fails and the host is skipped until then.
@@ -38,7 +41,15 @@ from requests.adapters import HTTPAdapter
 from requests.cookies import RequestsCookieJar
 
 from extractors.html import decode_bytes
-from extractors.urls import WEB_SCHEMES, host_of, in_scope, normalise_url
+from extractors.urls import WEB_SCHEMES, host_of, in_scope, normalise_url, site_of
+from flows.addresses import (
+    NOTHING_INTERNAL,
+    AddressRefused,
+    Allowance,
+    allowing,
+    guard_pool_manager,
+    named_by,
+)
 from flows.errors import FetchError, TerminalFetchError, TransientFetchError, one_line
 from flows.politeness import HostGate, RobotsRules, parse_retry_after
 from flows.transport import (
@@ -91,7 +102,7 @@ class FetchPolicy:
     retry_after_max: float = 120.0
     per_host_concurrency: int = 2  # used when the Fetcher makes its own HostGate
     host_failure_limit: int = 5  # 0: never give up on a host
-    allowed_hosts: frozenset[str] = frozenset()  # redirect scope; empty: the fetched URL's host
+    allowed_hosts: frozenset[str] = frozenset()  # redirect scope; empty: the fetched URL's site
     allow_offsite_redirects: bool = False
     obey_robots: bool = True
 
@@ -222,10 +233,10 @@ class _Mode:
     accept: frozenset[str] | None  # None: any type
     max_bytes: int
     delay: float = 0.0  # the source's delay between requests to a host
-    scope: frozenset[str] = frozenset()  # hosts a redirect may go to; empty: the URL's host
+    scope: frozenset[str] = frozenset()  # sites a redirect may go to; empty: the URL's site
+    reach: Allowance = NOTHING_INTERNAL  # the non-public addresses the source's URL names
     truncate: bool = False  # robots.txt: keep the first max_bytes instead of failing
     robots: bool = True  # check robots.txt before each request
-    offsite_ok: bool = False  # robots.txt may redirect anywhere (RFC 9309)
     conditional: bool = False  # validators were sent: a 304 is expected
     decode: bool = True  # decode the body to `text` here (the crawl decodes where it extracts)
 
@@ -348,6 +359,13 @@ class _PoolKeyCachingAdapter(HTTPAdapter):
         super().__init__(*args, **kwargs)
         self._pool_keys: dict[tuple[Any, ...], Any] = {}
 
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        guard_pool_manager(self.poolmanager)  # every connection checks its address
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        return guard_pool_manager(super().proxy_manager_for(proxy, **proxy_kwargs))
+
     def build_connection_pool_key_attributes(
         self, request: requests.PreparedRequest, verify: bool | str, cert: Any = None
     ) -> Any:  # requests' (host_params, pool_kwargs) typed dicts
@@ -443,13 +461,16 @@ class Fetcher:
         accept: Collection[str] | None = HTML_TYPES,
         delay: float | None = None,
         scope: Collection[str] | None = None,
+        home: str | None = None,
         decode: bool = True,
     ) -> FetchResult:
         """Fetch `url` politely. `etag`/`last_modified`: what the store remembers (sent as
         If-None-Match / If-Modified-Since); `known_size`: the stored body's size, counted as
         bytes saved on a 304; `accept`: content types returned for parsing (None: any).
         `delay` and `scope` override the policy's for this call, so one fetcher (one HostGate)
-        can serve every source of a run. `decode=False` leaves `text` and `encoding` unset:
+        can serve every source of a run. `home` is the source's own URL: the non-public
+        addresses it names (none for a public host) are the only ones this fetch may reach;
+        by default, those `url` names. `decode=False` leaves `text` and `encoding` unset:
         the crawl decodes in its extraction processes, off the fetching process's one core."""
         started_at = datetime.now(UTC).isoformat(timespec="seconds")
         t0 = time.monotonic()
@@ -463,6 +484,7 @@ class Fetcher:
             max_bytes=self.policy.max_bytes,
             delay=self.policy.delay if delay is None else delay,
             scope=frozenset(self.policy.allowed_hosts if scope is None else scope),
+            reach=named_by(url if home is None else home),
             robots=self.policy.obey_robots,
             conditional=bool(headers),
             decode=decode,
@@ -565,7 +587,7 @@ class Fetcher:
         current = start
         while True:
             if mode.robots:
-                self._check_robots(current, trace)
+                self._check_robots(current, mode, trace)
             outcome = self._exchange(url, current, headers, mode, trace)
             if isinstance(outcome, FetchResult):
                 return outcome
@@ -596,9 +618,8 @@ class Fetcher:
             raise TerminalFetchError(
                 url, f"redirect to unsupported scheme {scheme or 'missing'}: ({location[:100]})"
             )
-        scope = mode.scope or {host_of(url)}
-        offsite_ok = mode.offsite_ok or self.policy.allow_offsite_redirects
-        if not offsite_ok and not in_scope(target, scope):
+        scope = mode.scope or {site_of(url)}
+        if not self.policy.allow_offsite_redirects and not in_scope(target, scope):
             raise TerminalFetchError(
                 url, f"redirect to off-scope host {host_of(target)} ({target})"
             )
@@ -619,7 +640,10 @@ class Fetcher:
             trace.request_times.append(time.monotonic())
             self.stats.add("requests")
             try:
-                resp = _get(session, current, headers, self._timeouts)
+                with allowing(mode.reach):
+                    resp = _get(session, current, headers, self._timeouts)
+            except AddressRefused as exc:
+                raise TerminalFetchError(current, exc.reason) from exc
             except requests.RequestException as exc:
                 raise request_error(current, exc, self._timeouts) from exc
             try:
@@ -694,19 +718,27 @@ class Fetcher:
 
     # -- robots.txt -----------------------------------------------------------------------
 
-    def _check_robots(self, url: str, trace: _Trace) -> None:
+    def _check_robots(self, url: str, mode: _Mode, trace: _Trace) -> None:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
-        rules = self.gate.robots(origin, lambda: self._load_robots(origin))
+        rules = self.gate.robots(origin, lambda: self._load_robots(origin, mode))
         if rules.deny_reason is not None:
             raise TerminalFetchError(url, rules.deny_reason)
         if not rules.allows(url, self.policy.robots_token):
             trace.disallowed = True
             raise TerminalFetchError(url, "disallowed by robots.txt")
 
-    def _load_robots(self, origin: str) -> RobotsRules:
+    def _load_robots(self, origin: str, page: _Mode) -> RobotsRules:
+        """The rules of `origin`, fetched within the scope and reach of the page that needs them:
+        RFC 9309 lets robots.txt redirect, but a redirect off the source's sites is a request
+        the site chose for us, so it ends the fetch ("no rules", as an unreachable file)."""
         mode = _Mode(
-            accept=None, max_bytes=ROBOTS_MAX_BYTES, truncate=True, robots=False, offsite_ok=True
+            accept=None,
+            max_bytes=ROBOTS_MAX_BYTES,
+            truncate=True,
+            robots=False,
+            scope=page.scope or frozenset({site_of(origin)}),
+            reach=page.reach,
         )
         result = self._fetch(f"{origin}/robots.txt", {}, mode, _Trace())
         if result.kind == "html" and result.body is not None:

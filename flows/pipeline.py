@@ -7,6 +7,7 @@ at import time.
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 from typing import Any, Generic, TypeVar
 
@@ -19,8 +20,10 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import refresh_global_settings_context
+from prefect.exceptions import FailedRun
 from prefect.futures import PrefectFuture, as_completed
 from prefect.settings import get_current_settings
+from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.api_server import LocalApiServer
@@ -30,6 +33,7 @@ from flows.http import Fetcher, FetchPolicy
 from flows.progress import CrawlWatcher, page_hook, watch_plans
 from flows.runner import RunResult, run_crawl_once
 from store.batches import FAILED, PageState, SourceBatch
+from store.db import StoreError, describe_database_error
 from store.report import render_md, summary_line
 
 T = TypeVar("T")
@@ -119,7 +123,12 @@ def crawl_flow(
     """Crawl the sources once: fetch, extract, store, detect changes, publish the report."""
     sources = select_sources(load_sources(sources_path), only)
     executor = PrefectExecutor(FetchPolicy(user_agent=user_agent))
-    result = run_crawl_once(db_path, sources, executor, lock_wait_s=lock_wait_s)
+    try:
+        result = run_crawl_once(db_path, sources, executor, lock_wait_s=lock_wait_s)
+    except sqlite3.Error as exc:
+        # the store failed (a full disk, a damaged file), not our code: the run fails with the
+        # one line the CLI prints, instead of Prefect logging a traceback of our internals
+        return Failed(message=describe_database_error(db_path, exc))  # type: ignore[return-value]
     _publish(result.report, result.changes_total)
     return {
         "run_id": result.run_id,
@@ -187,6 +196,8 @@ def run_crawl(
         if api_server is not None:
             _use_api_server(api_server)
         result = run(sources_path, db_path, only, user_agent, lock_wait_s)
+    except FailedRun as exc:  # the store's one line (see crawl_flow)
+        raise StoreError(str(exc)) from None
     finally:
         if progress is not None:
             progress.close()

@@ -40,6 +40,7 @@ from extractors.urls import normalise_url
 from flows.config import Source
 from store.batches import FAILED, PageRecord, SourceBatch
 from store.db import open_db
+from store.outputs import terminal_text
 from store.writer import page_states
 
 Mode = Literal["auto", "live", "plain", "off"]
@@ -265,8 +266,8 @@ class CrawlWatcher:
     # -- output ----------------------------------------------------------------------------
     def _emit(self, line: str, *, from_task: bool) -> None:
         if self.mode == "plain":
-            with self._lock:
-                print(line, file=self.stream, flush=True)
+            with self._lock:  # a batch's error may quote a server: shown inert
+                print(terminal_text(line), file=self.stream, flush=True)
         if not self.run_log:
             return
         logger = _current_run_logger() if from_task else None

@@ -80,9 +80,10 @@ class RunResult:
 
     @property
     def nothing_fetched(self) -> bool:
-        """Every page failed: the CLI's exit code 1."""
+        """No page was fetched (every one failed, or none could even be asked for, or all
+        answered something that is not a page): the CLI's exit code 1."""
         pages = self.report["run"]["pages"]
-        return bool(pages["fetched"] + pages["not_modified"] == 0 and pages["failed"] > 0)
+        return bool(pages["fetched"] + pages["not_modified"] == 0)
 
 
 def run_crawl_once(

@@ -36,7 +36,7 @@ from types import FrameType
 from typing import IO, TYPE_CHECKING, Any, cast
 
 from flows.api_server import api_healthy, wait_healthy
-from flows.config import Source, load_sources
+from flows.config import Source, cron_problem, load_sources
 from flows.errors import ConfigError
 from flows.settings import Settings, prepare_prefect
 
@@ -91,26 +91,6 @@ def plan_groups(
 def deployment_name(cron: str, digest: str) -> str:
     slug = re.sub(r"[^0-9A-Za-z,*-]+", "_", cron)
     return f"cron-{slug}-{digest}"
-
-
-def cron_problem(cron: str) -> str | None:
-    """None for a cron expression Prefect accepts, else why not (five fields, no R/H)."""
-    fields = cron.split()
-    if len(fields) != 5:
-        return f"is not a cron expression: it has {len(fields)} fields, not 5 (m h dom mon dow)"
-    if any(f.casefold() in ("r", "h") for f in fields):
-        return "uses random/hashed fields (R, H), which Prefect does not support"
-    try:
-        from cronsim import CronSim, CronSimError
-    except ImportError:  # pragma: no cover - cronsim comes with prefect
-        return None
-    from datetime import UTC, datetime
-
-    try:
-        next(CronSim(cron, datetime.now(UTC)))
-    except (CronSimError, StopIteration) as exc:
-        return f"is not a valid cron expression: {exc}"
-    return None
 
 
 def _line_of(raw: str, value: str) -> int | None:

@@ -294,6 +294,13 @@ def _apply_page(
         missing.remove(it)
         db.conn.execute("UPDATE items SET key = ? WHERE id = ?", [s.key, it["id"]])
         _update_item(db, run_id, source_id, it, s, page_url, fetch_id, read, counts)
+    for s, it in _pair_same_figures(fresh, missing):
+        fresh.remove(s)
+        missing.remove(it)
+        db.conn.execute("UPDATE items SET key = ? WHERE id = ?", [s.key, it["id"]])
+        old = _current_data(db, it["id"]).get("context")
+        also = {"context": {"old": old, "new": s.data.get("context")}}
+        _update_item(db, run_id, source_id, it, s, page_url, fetch_id, read, counts, also=also)
     _add_items(db, run_id, source_id, fresh, page_url, fetch_id, read, counts)
     for it in missing:
         _pend_removal(db, run_id, it["id"], _removal_reason(db, it, gone_urls, today))
@@ -360,6 +367,25 @@ def _pair_renames(
             used_i.add(i)
             used_j.add(j)
             pairs.append((fresh[i], missing[j]))
+    return pairs
+
+
+def _pair_same_figures(
+    fresh: list[Sighting], missing: list[dict[str, Any]]
+) -> list[tuple[Sighting, dict[str, Any]]]:
+    """Pair the page's new figures with its vanished ones of the same value and unit, one to
+    one in page order. A figure is keyed by its sentence, so a rewritten sentence around an
+    unchanged figure read as one figure added and the same figure removed; the figure still
+    stands on the page, and only its context changed."""
+    pairs = []
+    left = [it for it in missing if it["entity"] == "figure"]
+    for s in fresh:
+        if s.entity != "figure":
+            continue
+        match = next((it for it in left if it["content_hash"] == s.content_hash), None)
+        if match is not None:
+            left.remove(match)
+            pairs.append((s, match))
     return pairs
 
 
@@ -452,7 +478,12 @@ def _update_item(
     fetch_id: int | None,
     read: _PageRead,
     counts: dict[str, int],
+    *,
+    also: dict[str, Any] | None = None,
 ) -> None:
+    """Record a sighting of a known item: a new version and an `updated` (or `reappeared`)
+    change when its compared fields differ; `also`: fields that changed besides them (a
+    figure's context), which make the update even when the compared fields did not."""
     reappeared = item["state"] == "removed"
     same = item["content_hash"] == s.content_hash
     db.conn.execute(
@@ -460,9 +491,10 @@ def _update_item(
         "removed_reason = NULL, content_hash = ? WHERE id = ?",
         [run_id, page_url, s.content_hash, item["id"]],
     )
-    if same and not reappeared:
+    if same and not reappeared and not also:
         return
     fields = {} if same else changed_fields(s.entity, _current_data(db, item["id"]), s.data)
+    fields.update(also or {})
     _new_version(db, run_id, item["id"], s, page_url, fetch_id, read)
     _write_typed(db, item["id"], source_id, s.entity, s.data, page_url, "active")
     change = "reappeared" if reappeared else "updated"

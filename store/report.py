@@ -2,7 +2,9 @@
 
 Order: by source, then most important first (new and removed events, changed dates and money
 before wording). Text fields show a word-level diff. The HTML report is one self-contained file
-that escapes everything it shows from the pages.
+that escapes everything it shows from the pages; the Markdown report (also the Prefect
+artifact) escapes every value through `store.outputs`, so a page's `<script>` or
+`[x](javascript:...)` shows as text wherever the Markdown is rendered.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import sqlite_utils
 
 from store.db import StoreError
+from store.outputs import md_code, md_text, md_url, terminal_json
 from store.runs import get_run
 
 LAYOUT = "layout changed?"
@@ -139,7 +142,7 @@ def _failures(db: sqlite_utils.Database, run_id: int) -> list[dict[str, Any]]:
 
 def render(data: dict[str, Any], fmt: str) -> str:
     if fmt == "json":
-        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        return terminal_json(data, indent=2) + "\n"
     if fmt == "md":
         return render_md(data)
     if fmt == "html":
@@ -197,15 +200,16 @@ def _is_prose(name: str, old: Any, new: Any) -> bool:
 def _md_value(v: Any) -> str:
     if v is None:
         return "_(none)_"
-    if isinstance(v, dict):
+    if isinstance(v, dict | list):
         v = json.dumps(v, ensure_ascii=False)
-    return "`" + str(v).replace("`", "'") + "`"
+    return md_code(v)
 
 
 def _md_diff(old: str | None, new: str | None) -> str:
     parts = []
     for op, text in word_diff(old, new):
-        parts.append(text if op == " " else f"~~{text}~~" if op == "-" else f"**{text}**")
+        shown = md_text(text)
+        parts.append(shown if op == " " else f"~~{shown}~~" if op == "-" else f"**{shown}**")
     return " ".join(parts)
 
 
@@ -220,9 +224,9 @@ def _heading(data: dict[str, Any]) -> str:
 def render_md(data: dict[str, Any]) -> str:
     r = data["run"]
     lines = [
-        f"# {_heading(data)}",
+        f"# {md_text(_heading(data))}",
         "",
-        f"Started {r['started_at']}, finished {r['finished_at'] or '-'}.",
+        f"Started {md_text(r['started_at'])}, finished {md_text(r['finished_at'] or '-')}.",
         "",
         summary_line(data) + ".",
         "",
@@ -230,13 +234,13 @@ def render_md(data: dict[str, Any]) -> str:
     if not data["changes"]:
         lines += ["No changes.", ""]
     for source in _sources(data):
-        lines += [f"## {source}", ""]
+        lines += [f"## {md_text(source)}", ""]
         for c in (c for c in data["changes"] if c["source"] == source):
             lines += _md_change(c)
         lines.append("")
     if data["failures"]:
         lines += ["## Failures", ""]
-        lines += [f"- {f['error']}" for f in data["failures"]]
+        lines += [f"- {md_text(f['error'])}" for f in data["failures"]]
         lines.append("")
     return "\n".join(lines)
 
@@ -246,19 +250,18 @@ def _sources(data: dict[str, Any]) -> list[str]:
 
 
 def _md_change(c: dict[str, Any]) -> list[str]:
-    head = f"- **{c['change']}** {c['entity']}: {c['title'] or c['key']}"
-    if "run_id" in c:
-        head = f"- run {c['run_id']}: **{c['change']}** {c['entity']}: {c['title'] or c['key']}"
+    what = f"**{md_text(c['change'])}** {md_text(c['entity'])}: {md_text(c['title'] or c['key'])}"
+    head = f"- run {c['run_id']}: {what}" if "run_id" in c else f"- {what}"
     if c.get("url"):
-        head += f" <{c['url']}>"
+        head += f" {md_url(c['url'])}"
     if c.get("reason"):
-        head += f" (reason: {c['reason']})"
+        head += f" (reason: {md_text(c['reason'])})"
     lines = [head]
     for name, v in c["fields"].items():
         if _is_prose(name, v["old"], v["new"]):
-            lines.append(f"  - {name}: {_md_diff(v['old'], v['new'])}")
+            lines.append(f"  - {md_text(name)}: {_md_diff(v['old'], v['new'])}")
         else:
-            lines.append(f"  - {name}: {_md_value(v['old'])} → {_md_value(v['new'])}")
+            lines.append(f"  - {md_text(name)}: {_md_value(v['old'])} → {_md_value(v['new'])}")
     return lines
 
 

@@ -25,6 +25,7 @@ from store.db import StoreError
 from store.schema import FTS_COLUMNS
 
 TITLE_WEIGHT = 10.0
+MAX_LIMIT = 2**63 - 1  # SQLite's largest integer
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +76,8 @@ def search(
     """Ranked hits for `query`: plain words (all must match) unless `raw` gives FTS5 syntax."""
     if not query.strip():
         raise StoreError("search: give some words to search for")
-    if limit < 1:
-        raise StoreError("search: --limit must be 1 or more")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise StoreError(f"search: --limit must be between 1 and {MAX_LIMIT}, not {limit}")
     # quote_fts turns every word into a literal, so 'EUR-funded' or a stray quote is no error
     match = query if raw else db.quote_fts(query)
     try:

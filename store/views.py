@@ -13,15 +13,12 @@ compare as text: `'2024-06-01'` sorts before every run of that day.
 
 from __future__ import annotations
 
-import os
-import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
 
 import sqlite_utils
 
 from extractors.kinds import EVENTS, KINDS, KindSpec
-from store.db import RunLockedError, StoreError, crawl_lock, open_db
+from store.db import StoreError
 from store.schema import Column
 from store.search import search_sql
 
@@ -392,33 +389,12 @@ def view(name: str) -> View:
     return next(v for v in VIEWS if v.name == name)
 
 
-def open_reader(path: str | Path) -> sqlite_utils.Database:
-    """Open the store read-only for queries (search, export, explore).
-
-    A store this user may write is first brought up to date by `open_db` (views and search
-    arrived in later migrations); a store on a read-only share is read as it is. The query
-    connection itself is `mode=ro`, so an export's `--where` can never write.
-    """
-    p = Path(path)
-    if not p.is_file():
-        raise StoreError(f"{p}: no such database")
-    if os.access(p, os.W_OK) and os.access(p.resolve().parent, os.W_OK):
-        open_db(p, create=False).close()
-    try:
-        conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{p}: cannot open the database: {exc}") from exc
-    return sqlite_utils.Database(conn)
 
 
 def require(db: sqlite_utils.Database, name: str) -> None:
-    """A one-line error when a read-only store predates the view or index asked for."""
+    """A one-line error when the store has no table or view of that name."""
     if name not in db.table_names() and name not in db.view_names():
-        raise StoreError(
-            f"the store has no {name!r} yet: it predates it and is read-only here; "
-            "any agencywatch command run by a user who may write it adds it"
-        )
+        raise StoreError(f"the store has no table or view {name!r}")
 
 
 def source_links(db: sqlite_utils.Database) -> list[tuple[str, str]]:
@@ -434,21 +410,3 @@ def figure_units(db: sqlite_utils.Database, limit: int = 15) -> list[tuple[str, 
         [limit],
     )
     return [(r[0], int(r[1])) for r in rows]
-
-
-def snapshot_ready(path: Path) -> bool:
-    """True when the main file holds the whole store and no crawl is writing it, so it can be
-    opened immutable (an immutable reader never looks at the WAL)."""
-    wal = Path(f"{path}-wal")
-    if not (os.access(path, os.W_OK) and os.access(path.resolve().parent, os.W_OK)):
-        return not wal.exists() or wal.stat().st_size == 0
-    try:
-        with crawl_lock(path, wait_s=0):
-            conn = sqlite3.connect(path)
-            try:
-                busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-            finally:
-                conn.close()
-    except RunLockedError:
-        return False
-    return bool(busy == 0)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -172,3 +174,48 @@ def test_a_server_named_in_prefect_settings_wins_and_ours_is_stopped(monkeypatch
         _use_api_server(server)
     assert "PREFECT_API_URL" not in os.environ
     assert server.process is None and process is not None and process.poll() is not None
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie, dead but not yet reaped by its new parent, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def test_the_api_server_goes_when_its_crawl_is_killed(tmp_path):
+    """SIGKILL leaves the crawler no time to stop its server: the server must notice itself
+    (seen before: still listening minutes later, 228 MB)."""
+    from tests.hostile_server import HostileServer
+
+    home = tmp_path / "prefect"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false",
+               PYTHONPATH=str(ROOT))
+    with HostileServer() as site:
+        site.route("/", "<html><body><p>Home.</p></body></html>")
+        (tmp_path / "sources.toml").write_text(
+            f'[[source]]\nname = "a"\nurl = "{site.url("/")}"\n', encoding="utf-8")
+        crawler = subprocess.Popen(
+            [sys.executable, "-m", "flows", "crawl", "--sources", str(tmp_path / "sources.toml"),
+             "--db", str(tmp_path / "a.db"), "--progress", "off"],
+            env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not _servers_with_home(home):
+                assert crawler.poll() is None and time.monotonic() < deadline
+                time.sleep(0.1)
+            servers = _servers_with_home(home)
+            crawler.send_signal(signal.SIGKILL)
+            crawler.wait(timeout=10)
+            deadline = time.monotonic() + 15
+            while any(_alive(pid) for pid in servers) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            left = [pid for pid in servers if _alive(pid)]
+        finally:
+            for pid in _servers_with_home(home):  # never leave one behind, whatever happened
+                os.kill(pid, signal.SIGKILL)
+    assert left == [], "the API server outlived its crawl (killed with SIGKILL)"

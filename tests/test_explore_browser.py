@@ -22,9 +22,8 @@ import pytest
 from lxml import html as lxml_html
 
 from flows.explore import metadata, serve_args
-from store.db import crawl_lock
 from store.schema import TABLES
-from store.views import QUESTIONS, VIEWS, snapshot_ready
+from store.views import QUESTIONS, VIEWS
 from tests.test_views import FORUM_2, FUNDED, build_store, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,14 +49,12 @@ def test_metadata_describes_every_table_view_column_and_query(tmp_path):
         meta["databases"]["store"]["description_html"])
 
 
-def test_snapshot_when_idle_live_while_a_crawl_runs(tmp_path):
+def test_served_live_never_as_an_immutable_snapshot(tmp_path):
+    """A crawl may write the store while it is served: an immutable reader would then read
+    pages that changed under it (see tests/test_store_safety.py)."""
     path = tmp_path / "store.db"
-    build_store(path).close()
-    assert snapshot_ready(path)
-    assert serve_args(path, tmp_path / "m.json", 8001, immutable=True, open_browser=False)[:3] == [
-        "serve", "-i", str(path)]
-    with crawl_lock(path):
-        assert not snapshot_ready(path)
+    assert serve_args(path, tmp_path / "m.json", 8001, open_browser=False)[:2] == [
+        "serve", str(path)]
 
 
 def test_explore_refuses_a_taken_port_in_one_line(tmp_path, capsys):
@@ -193,11 +190,11 @@ def _check_with_chromium_cli(base: str, chromium: str) -> None:
 
 
 def test_the_server_is_read_only(server):
-    """The idle store is served immutable, and Datasette refuses writing SQL."""
+    """The store is served mutable (read with mode=ro), and Datasette refuses writing SQL."""
     base = server.rsplit("/", 1)[0]
     with urllib.request.urlopen(f"{base}/-/databases.json", timeout=5) as r:
         databases = json.load(r)
-    assert [(d["name"], d["is_mutable"]) for d in databases] == [("store", False)]
+    assert [(d["name"], d["is_mutable"]) for d in databases] == [("store", True)]
     sql = "DELETE FROM runs"
     req = f"{server}.json?sql={urllib.parse.quote(sql)}"
     try:

@@ -9,9 +9,8 @@ import json
 
 import pytest
 
-from store.db import StoreError
+from store.db import StoreError, open_reader
 from store.export import export
-from store.views import open_reader
 from tests.test_views import FORUM_2, build_store, run_cli
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from flows.config import parse_sources
-from flows.schedule import FLOW_NAME, ScheduleError, plan_groups
+from flows.errors import ConfigError
+from flows.schedule import FLOW_NAME, plan_groups
 from tests.prefect_server import (  # noqa: F401  (fixture)
     AGENCYWATCH,
     ROOT,
@@ -57,10 +58,11 @@ def test_sources_with_the_same_cron_share_one_deployment() -> None:
 
 @pytest.mark.parametrize("cron", ["61 * * * *", "0 6 * *", "H 6 * * *"])
 def test_a_bad_cron_names_the_file_and_line(cron: str) -> None:
+    """Validating the sources file finds it (`sources validate` too), by file and line."""
     raw = f'[[source]]\nname = "a"\nurl = "https://example.org/"\nschedule = "{cron}"\n'
-    with pytest.raises(ScheduleError) as err:
-        plan_groups(parse_sources(raw), "/x/sources.toml", "/x/a.db", raw=raw)
-    assert str(err.value).startswith("/x/sources.toml:4: source 'a': schedule")
+    with pytest.raises(ConfigError) as err:
+        parse_sources(raw, "/x/sources.toml")
+    assert str(err.value).startswith(f"/x/sources.toml:4: schedule {cron!r}")
 
 
 def test_no_schedule_is_a_clear_error(tmp_path: Path, site_url: str) -> None:

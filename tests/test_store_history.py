@@ -257,7 +257,7 @@ def test_bad_database_paths(tmp_path):
         open_db(tmp_path)
     bad = tmp_path / "bad.db"
     bad.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="cannot open the database"):
+    with pytest.raises(StoreError, match="not a SQLite database"):
         open_db(bad)
 
 
@@ -288,3 +288,27 @@ def test_report_since_covers_several_runs(db):
     assert "runs 1 to 3" in render(data, "md") and "run 3: **removed**" in render(data, "md")
     with pytest.raises(StoreError, match="no crawl run"):
         report_since(db, "2999-01-01")
+
+
+def test_a_figure_whose_sentence_changed_is_updated_not_added_and_removed(db):
+    """Issue 20, item 14: the figure stands on the page, its sentence was rewritten (not a
+    near-copy of the old one, so not paired as a rename): at most an update of its context."""
+    old = "Public investments needed in the period were €3.5 million."
+    new = "The region will put €3.5 million into cluster services over five years."
+    crawl(db, page(A, figures=[Figure(3_500_000, "EUR", "€3.5 million", old)]))
+    changes = crawl(db, page(A, figures=[Figure(3_500_000, "EUR", "€3.5 million", new)]))
+    assert changes == [
+        ("updated", "figure", "€3.5 million", {"context": {"old": old, "new": new}}, None)
+    ]
+    row = db.execute("SELECT context, state FROM figures").fetchall()
+    assert row == [(new, "active")]
+    assert crawl(db, page(A, figures=[Figure(3_500_000, "EUR", "€3.5 million", new)])) == []
+
+
+def test_same_figure_in_two_rewritten_sentences_pairs_one_to_one(db):
+    one, two = "Growth was 22% last year in exports.", "Imports fell by 22% as well."
+    crawl(db, page(A, figures=[Figure(22, "%", "22%", one), Figure(22, "%", "22%", two)]))
+    three = "A share of 22% of firms now export to Nordic markets and beyond."
+    changes = crawl(db, page(A, figures=[Figure(22, "%", "22%", three)]))
+    kinds = sorted((c[0], c[1]) for c in changes)
+    assert kinds == [("removed", "figure"), ("updated", "figure")]

@@ -71,7 +71,11 @@ def test_tracking_params() -> None:
         ("https://evilmita.lt/x", {".mita.lt"}, False),
         ("http://127.0.0.1:8000/x", {"127.0.0.1:8000"}, True),
         ("http://127.0.0.1:8001/x", {"127.0.0.1:8000"}, False),
-        ("http://127.0.0.1:8001/x", {"127.0.0.1"}, True),
+        ("http://127.0.0.1:8001/x", {"127.0.0.1"}, False),  # a bare host: its default ports
+        ("http://127.0.0.1/x", {"127.0.0.1"}, True),
+        ("https://a.lt:8443/x", {"https://a.lt:8443/"}, True),
+        ("http://[::1]:8080/x", {"[::1]:8080"}, True),
+        ("http://[::1]:8081/x", {"[::1]:8080"}, False),
         ("https://a.lt/x", {"a.lt:443"}, True),
         ("https://a.lt/x", {"https://a.lt/"}, True),
         ("ftp://a.lt/x", {"a.lt"}, False),
@@ -102,7 +106,7 @@ def test_normalise_is_idempotent_and_drops_tracking(
     once = normalise_url(url)
     assert normalise_url(once) == once
     assert "#" not in once and "utm_source=" not in once and "fbclid=" not in once
-    assert in_scope(once, {host.split(":")[0]})
+    assert in_scope(once, {host})
 
 
 def test_frontier_dedupes_scopes_and_bounds() -> None:
