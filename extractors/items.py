@@ -7,8 +7,9 @@ keep both under the size the style guide asks for; nothing else uses it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+import datetime as dt
 
 import lxml.etree as etree
 from lxml.html import HtmlElement
@@ -20,6 +21,7 @@ from extractors.records import Event, NewsItem
 from extractors.structured import machine_date
 from extractors.xpaths import (
     BLOCK_TAGS,
+    HAS_BLOCK,
     DATE_CLASS_CUT,
     DATE_CLASS_RE,
     HEADING_TAGS,
@@ -33,14 +35,20 @@ from extractors.xpaths import (
 )
 
 _DIGIT = re.compile(r"\d")
+_CLOCK_ONLY = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)\s*$")
+# a clock time alone: "10:59", "11時00分", "9:30 pm"
+_CLOCK = re.compile(r"(?:[01]?\d|2[0-3])(?::[0-5]\d(?:\s?[ap]\.?m\.?)?|時[0-5]?\d分)", re.I)
 _Named = tuple[HtmlElement, str]  # an element with a class or an itemprop, and its class
 _READ_MORE_LONGEST_FIRST = tuple(" " + p for p in sorted(READ_MORE, key=len, reverse=True))
 _TRIM = " .…»›>→|:-–"
+_LINE_ENDS = BLOCK_TAGS | {"br"}
 MOSTLY_DATE = 0.4  # share of a line a date must cover for the line to be "the date line"
 TITLE_MIN_WORDS = 3  # a link of fewer words is a title only when no other link has more
 STANDALONE_SHARE = 0.5  # of its block's text a title link covers (inline links cover less)
 SHORT_LINE = 100  # characters: a line this short is an item line ("date Title, City"), not prose
 MAX_FIELD = 300  # characters; a longer "location" is a paragraph with a matching class
+CARD_TITLE_MIN = 12  # characters of a card's title line when it has fewer than three words
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +70,12 @@ class Item:
     event_signal: bool = False  # labels or fields that only events have
     linked: bool = True  # the title is a link, or a Read more link gives the URL
     link_chars: int = 0  # characters of link text in the teaser: a menu's "teaser" is all links
+    # the text the date was read from (None for a machine-readable one): read again once the
+    # page's conventions are known (`settle_dates`), or for the year a year-less date lacks
+    date_text: str | None = None
+    # the block shows when it was published without a complete date: "02/23(金) 19:18",
+    # "1月20日", "11時00分". Counts as dated when telling a list from a menu.
+    stamp: bool = False
 
     def as_news(self) -> NewsItem:
         return NewsItem(self.title, self.date.start if self.date else None, self.summary,
@@ -81,6 +95,16 @@ def mostly_date(text: str) -> bool:
     return match is not None and len(match.text) >= MOSTLY_DATE * len(text)
 
 
+def _byline(line: str) -> bool:
+    """A short line that holds one complete date among other words: "Posted in Press Releases
+    on April 17, 2015 |", "By Jane Doe, 5 May 2015". A teaser is longer, and one that holds a
+    date is read as a teaser only when the block has a date of its own elsewhere."""
+    if len(line) > SHORT_LINE or not _DIGIT.search(line):
+        return False
+    found = [m for m in find_date_matches(line) if m.span is not None]
+    return len(found) == 1 and found[0].span is not None and len(found[0].span.start) >= 10
+
+
 def is_read_more(text: str) -> bool:
     """"Read more", "Skaityti daugiau", "»": a link to the item that is not its title."""
     return norm(text).lower().strip(_TRIM) in READ_MORE or not text.strip(_TRIM)
@@ -95,13 +119,27 @@ class _Texts(dict[HtmlElement, str]):
         return text
 
 
-def date_header(block: Block) -> DateSpan | None:
-    """A date-only sibling just before a block: lists grouped under date headings."""
+def is_stamp(text: str) -> bool:
+    """A short text that is a date without its year or a clock time ("02/23(金) 19:18",
+    "1月20日", "11時00分", "10:59"): news lists show these for recent items."""
+    if len(text) > 60 or not _DIGIT.search(text):
+        return False
+    if _CLOCK.fullmatch(text.strip()):
+        return True
+    match = next((m for m in find_date_matches(text) if m.span is None), None)
+    return match is not None and len(match.text) >= MOSTLY_DATE * len(text)
+
+
+def date_header(block: Block) -> tuple[DateSpan | None, str | None]:
+    """A date-only sibling just before a block (lists grouped under date headings): the date
+    and its text; a year-less one gives only its text."""
     for el in reversed(block.before):
         text = text_of(el)
         if text and mostly_date(text):
-            return date_range(text)
-    return None
+            return date_range(text), text
+        if text and is_stamp(text):
+            return None, text
+    return None, None
 
 
 def read_block(block: Block, base: str, columns: list[str | None] | None,
@@ -114,19 +152,29 @@ def read_block(block: Block, base: str, columns: list[str | None] | None,
         return None
     url = absolute_url(link.get("href") if link is not None else None, base)
     named = _named(block.parts)
-    date, date_els = _date(block, title_el, cells.get("date"), selectors, texts, named)
+    date, date_els, date_text = _date(block, title_el, cells.get("date"), selectors, texts, named)
     skip = {title_el, *date_els, *_furniture(block.parts, texts)}
     skip.update(cells.values())
     text_lines = [ln for part in block.parts for ln in lines(part, exclude=skip)]
     found = labelled_fields(text_lines)
     if "date" in found.fields and date is None:
-        date = date_range(found.fields["date"])
+        date_text = found.fields["date"]
+        date = date_range(date_text)
     unused = [ln for i, ln in enumerate(text_lines) if i not in found.used and ln != title]
     if date is None:
-        date = next((date_range(ln) for ln in unused if mostly_date(ln)), None)
+        line = next((ln for ln in unused if mostly_date(ln)), None) or next(
+            (ln for ln in unused if _byline(ln)), None)
+        if line is not None:
+            date, date_text = date_range(line), line
     rest = [ln for ln in unused if not _noise(ln, title)]
     if date is None and block.before:
-        date = date_header(block)
+        date, header = date_header(block)
+        date_text = date_text or header
+    if date is None:  # a year-less date or a clock time still says "a dated item"
+        date_text = date_text if date_text and is_stamp(date_text) else next(
+            (ln for ln in unused if is_stamp(ln)), None)
+    if date_text is not None and date_text in rest:
+        rest.remove(date_text)  # "Posted in Press Releases on April 17, 2015": a byline
     organiser = found.fields.get("organiser") or _field(block, cells, "organiser", selectors,
                                                         named)
     location = found.fields.get("location") or _field(block, cells, "location", selectors,
@@ -137,7 +185,50 @@ def read_block(block: Block, base: str, columns: list[str | None] | None,
                      if a not in skip and a is not link and a not in inside_title)
     summary = _summary(block, rest, skip, selectors, named)
     return Item(title, url, date, summary, organiser, location, signal, link is not None,
-                link_chars)
+                link_chars, date_text, date is None and date_text is not None)
+
+
+def settle_dates(items: Sequence[Item], order: str | None,
+                 reference: Callable[[], str | None]) -> list[Item]:
+    """The items' dates read the page's way, once all of its dates are known.
+
+    `order` ("mdy" / "dmy", `dates.numeric_order` of the page's date texts) re-reads numeric
+    dates valid in both orders. A year-less date ("02/23(金)", "1月20日") takes the year
+    that puts it nearest to `reference()`, the page's own date (asked for only when needed);
+    without one it stays None: a year is never invented.
+    """
+    out: list[Item] = []
+    for item in items:
+        text = item.date_text
+        if text is None or (order is None and item.date is not None):
+            out.append(item)
+        elif item.date is not None:
+            out.append(replace(item, date=date_range(text, order=order) or item.date))
+        else:
+            out.append(replace(item, date=_nearest_year(text, order, reference())))
+    return out
+
+
+def _nearest_year(text: str, order: str | None, reference: str | None) -> DateSpan | None:
+    """A year-less date in the year that puts it nearest the reference date: "12/28" on a
+    page of 5 January 2024 is 28 December 2023."""
+    if reference is None or not reference[:4].isdigit():
+        return None
+    year = int(reference[:4])
+    spans = [s for y in (year - 1, year, year + 1)
+             if (s := date_range(text, context_year=y, order=order)) is not None]
+    when = _day(reference)
+    days = [(s, _day(s.start)) for s in spans]
+    if when is None or any(d is None for _, d in days):
+        return next((s for s in spans if s.start[:4] == reference[:4]), None)
+    return min(spans, key=lambda s: abs((_day(s.start) or when) - when))
+
+
+def _day(iso: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(iso[:10])
+    except ValueError:
+        return None
 
 
 def first_of(*elements: HtmlElement | None) -> HtmlElement | None:
@@ -185,7 +276,34 @@ def _title(parts: tuple[HtmlElement, ...], cell: HtmlElement | None,
     if not textual:
         return None, "", None
     best = _title_link(textual, texts)
-    return best, _link_title(best, texts), first_of(_select(parts, selectors, "link"), best)
+    link = first_of(_select(parts, selectors, "link"), best)
+    card = _card_title(best, texts) if HAS_BLOCK(best) else None
+    if card is not None:
+        return card[0], card[1], link
+    return best, _link_title(best, texts), link
+
+
+def _card_title(link: HtmlElement, texts: _Texts) -> tuple[HtmlElement, str] | None:
+    """The title line of a link that is a whole card (picture, title, date, source in one
+    `<a>`): its `title` attribute when that is one of its lines, else its first line that
+    is neither a date nor a time, of three words or twelve characters (a category label
+    before the title is shorter), else its longest. With the element holding that line, so
+    that the card's other lines (its date) are still read; None for a one-line link.
+    """
+    shown = lines(link)
+    if len(shown) < 2:
+        return None
+    named = norm(link.get("title"))
+    plain = [ln for ln in shown if not mostly_date(ln) and not is_stamp(ln)
+             and not is_read_more(ln)]
+    if not plain:
+        return None
+    title = named if named in plain else next(
+        (ln for ln in plain if len(ln.split()) >= TITLE_MIN_WORDS or len(ln) >= CARD_TITLE_MIN),
+        max(plain, key=len))
+    holder = next((el for el in link.iterdescendants(etree.Element) if texts[el] == title),
+                  link)
+    return holder, title
 
 
 def _links(parts: tuple[HtmlElement, ...]) -> list[HtmlElement]:
@@ -231,12 +349,35 @@ def _title_link(links: list[HtmlElement], texts: _Texts) -> HtmlElement:
 
 
 def _standalone(link: HtmlElement, texts: _Texts) -> bool:
-    """A link that is its line, not a few words inside running text (a paragraph's link)."""
+    """A link that is its line, not a few words inside running text (a paragraph's link).
+
+    A link holding block elements (a card: picture, title, date) is a block of its own.
+    """
+    if HAS_BLOCK(link):
+        return True
     block = next((a for a in link.iterancestors() if a.tag in BLOCK_TAGS), None)
     if block is None:
         return True
     around = len(norm(block.text_content()))
-    return around <= SHORT_LINE or len(texts[link]) >= STANDALONE_SHARE * around
+    return (around <= SHORT_LINE or len(texts[link]) >= STANDALONE_SHARE * around
+            or _own_line(link))
+
+
+def _own_line(el: HtmlElement) -> bool:
+    """Nothing but white space between the element and a line break on either side:
+    `<li><a>Title</a><br>Posted on April 17, 2015 | Preview<br>Tags: ...</li>`."""
+    parent = el.getparent()
+    # `<strong><a>Title</a></strong><br>`: the inline wrapper is what stands on the line
+    while (parent is not None and parent.tag not in BLOCK_TAGS and not (parent.text or "").strip()
+           and len(parent) == 1 and not (el.tail or "").strip()):
+        el, parent = parent, parent.getparent()
+    if parent is None:
+        return True
+    prev, nxt = el.getprevious(), el.getnext()
+    before = (parent.text or "") if prev is None else (prev.tail or "")
+    if before.strip() or (prev is not None and prev.tag not in _LINE_ENDS):
+        return False
+    return not (el.tail or "").strip() and (nxt is None or nxt.tag in _LINE_ENDS)
 
 
 def _heading_in(parts: tuple[HtmlElement, ...], texts: _Texts) -> HtmlElement | None:
@@ -284,33 +425,66 @@ def _link_title(link: HtmlElement, texts: _Texts) -> str:
 
 def _date(block: Block, title_el: HtmlElement | None, cell: HtmlElement | None,
           selectors: Mapping[str, str] | None, texts: _Texts, named: list[_Named]
-          ) -> tuple[DateSpan | None, list[HtmlElement]]:
-    """The block's date: selector, <time>, a date-classed element, the block's title attribute.
+          ) -> tuple[DateSpan | None, list[HtmlElement], str | None]:
+    """The block's date: selector, <time>, a date-classed element, the block's title attribute;
+    with the elements it was read from and the text it was read from (None when machine-
+    readable). Without a date, the text of a year-less one ("02/23(金)") if the block has it.
 
     The first found wins; another that starts the same day but is a range lends its end
     (`<time datetime="2015-02-20">` plus a title "20 February – 22 February 2015").
     """
-    found: list[tuple[DateSpan, HtmlElement]] = []
+    found: list[tuple[DateSpan, HtmlElement, str | None]] = []
+    stamp: str | None = None
     chosen = first_of(_select(block.parts, selectors, "date"), cell)
     for el in [chosen] if chosen is not None else _date_elements(block.parts, named, title_el):
         text = texts[el]
-        span = machine_date(el.get("datetime") or el.get("content")) or (
-            date_range(text) if text and len(text) <= 100 else None)
+        machine = el.get("datetime") or el.get("content")
+        span = _shown_date(machine, text) if machine else None
         if span:
-            found.append((span, el))
+            found.append((span, el, None))
+            continue
+        span = date_range(text) if text and len(text) <= 100 else None
+        if span:
+            found.append((span, el, text))
+        elif stamp is None and text and is_stamp(text):
+            stamp = text
     attr = block.parts[0].get("title") or block.parts[0].get("data-date")
     span = date_range(attr) if attr and mostly_date(attr) else None
     if span:
-        found.append((span, block.parts[0]))
+        found.append((span, block.parts[0], attr))
     if not found:
-        return None, []
-    best = found[0][0]
+        return None, [], stamp
+    best, _, best_text = found[0]
     if best.end is None:
-        for other, _ in found[1:]:
+        for other, _, _ in found[1:]:
             if other.end and other.start[:10] == best.start[:10]:
                 best = DateSpan(best.start, other.end)
                 break
-    return best, [el for _, el in found if el is not block.parts[0]]
+    return best, [el for _, el, _ in found if el is not block.parts[0]], best_text
+
+
+def _shown_date(machine: str, shown: str) -> DateSpan | None:
+    """A machine-readable date, at the time of day the element shows when that differs.
+
+    `<time datetime="2024-01-19T20:00:00Z">5:00</time>`: the attribute is in UTC, the text in
+    the page's own time, and the item's date is the page's (the 20th). Only for a value with
+    an explicit offset and a text that shows a clock and nothing else (a visible date is read
+    by the caller's other rules).
+    """
+    span = machine_date(machine)
+    clock = _CLOCK_ONLY.fullmatch(shown.strip()) if shown and span and "T" in span.start else None
+    if clock is None or span is None or not _OFFSET.search(machine):
+        return span
+    try:
+        at = dt.datetime.fromisoformat(span.start)
+    except ValueError:
+        return span
+    shown_minutes = int(clock.group(1)) * 60 + int(clock.group(2))
+    delta = (shown_minutes - (at.hour * 60 + at.minute)) % 1440
+    delta = delta - 1440 if delta > 840 else delta  # offsets run from -12:00 to +14:00
+    local = at + dt.timedelta(minutes=delta)
+    return DateSpan(local.strftime("%Y-%m-%dT%H:%M") if local.hour or local.minute
+                    else local.strftime("%Y-%m-%d"))
 
 
 def _date_elements(parts: tuple[HtmlElement, ...], named: list[_Named],

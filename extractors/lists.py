@@ -27,10 +27,11 @@ from lxml.html import HtmlElement
 
 from extractors.fields import table_columns
 from extractors.html import in_boilerplate, iter_elements, lines, norm, text_of
-from extractors.items import Block, Item, mostly_date, read_block
+from extractors.dates import numeric_order
+from extractors.items import Block, Item, mostly_date, read_block, settle_dates
 from extractors.records import Event, NewsItem
 from extractors.registry import Found, Page, extractor
-from extractors.structured import structured
+from extractors.structured import machine_date, structured
 from extractors.xpaths import (
     COMMENTS_RE,
     EVENT_CLASS_RE,
@@ -38,6 +39,7 @@ from extractors.xpaths import (
     HEADING_TAGS,
     LIST_HINT_RE,
     LONG_TEXT,
+    META_DATE_RE,
     SKIP_TAGS,
 )
 
@@ -84,15 +86,47 @@ def _records(page: Page) -> Found:
     events: list[Event] = list(data.events)
     # schema.org wins: the page's own markup of an item it also describes is not a second one
     described = {(e.title.lower(), (e.start_date or "")[:10]) for e in data.events}
-    for group in find_groups(page):
+    groups = find_groups(page)
+    order = numeric_order([it.date_text for g in groups for it in g.items if it.date_text],
+                          page_lang(page))
+    for group in groups:
         as_events = page.kind == "events" or (page.kind != "news_list" and group.event_like)
-        for item in group.items:
+        for item in settle_dates(group.items, order, lambda: reference_date(page, groups)):
             if not as_events:
                 news.append(item.as_news())
             # an event without a date is a link, not an event
             elif item.date and (item.title.lower(), item.date.start[:10]) not in described:
                 events.append(item.as_event())
     return Found(news=tuple(_unique_news(news)), events=tuple(_unique_events(events)))
+
+
+def page_lang(page: Page) -> str | None:
+    """The page's language as its root element or a Content-Language <meta> declares it."""
+    root = page.tree
+    lang = root.get("lang") or root.get("xml:lang")
+    if not lang:
+        meta = next((m for m in root.iter("meta")
+                     if (m.get("http-equiv") or "").lower() == "content-language"), None)
+        lang = meta.get("content") if meta is not None else None
+    return lang.strip() or None if lang else None
+
+
+def reference_date(page: Page, groups: list[Group]) -> str | None:
+    """The date the page's year-less dates are near: the page's own (a published or modified
+    <meta>), else the newest complete date of its lists (memoised)."""
+    return page.memo("reference_date", lambda p: _meta_date(p) or max(
+        (it.date.start for g in groups for it in g.items
+         if it.date is not None and len(it.date.start) >= 10), default=None))
+
+
+def _meta_date(page: Page) -> str | None:
+    for meta in page.tree.iter("meta"):
+        key = meta.get("property") or meta.get("name") or meta.get("itemprop") or ""
+        if META_DATE_RE.search(key):
+            span = machine_date(meta.get("content"))
+            if span is not None and len(span.start) >= 10:
+                return span.start
+    return None
 
 
 def find_groups(page: Page) -> list[Group]:
@@ -274,7 +308,7 @@ def _judge(parent: HtmlElement, blocks: list[Block], base: str,
     urls = {it.url for it in titled}
     if len(urls) < TITLED_SHARE * len(titled):
         return None  # the same link everywhere: a widget, not a list of items
-    dated = sum(1 for it in titled if it.date is not None)
+    dated = sum(1 for it in titled if it.date is not None or it.stamp)
     teasers = sum(1 for it in titled if _teaser(it))
     if dated < DATED_SHARE * len(titled) and teasers < TEASER_SHARE * len(titled):
         return None
@@ -301,7 +335,7 @@ def _read_blocks(blocks: list[Block], base: str, columns: list[str | None] | Non
                 return None
             continue
         items.append(item)
-        weak += item.date is None and not _teaser(item)
+        weak += item.date is None and not item.stamp and not _teaser(item)
         if weak > len(blocks) * (1 - DATED_SHARE) or weak == len(items) == PROBE:
             return None  # neither dated nor teasers: a menu or a run of links
     return items
