@@ -51,9 +51,16 @@ MIN_ITEMS = 2  # one block is not a repetition; a one-item list is read as an ar
 TITLED_SHARE = 0.7  # blocks with a linked title, of all blocks (a header row may have none)
 DATED_SHARE = 0.5  # dated blocks for a dated list
 TEASER_SHARE = 0.7  # blocks with a teaser for an undated list
+# A list whose blocks show only year-less dates or clock times ("02/23(金) 19:18", "11時00分"):
+# nearly every block must show one, and there must be a few (a post's "Posted at 12:11 PM"
+# beside a share link is not a list)
+STAMPED_SHARE = 0.8
+STAMPED_MIN = 3
 TEASER_MIN = 40  # characters of teaser that make a block more than a link (a menu entry)
 TEASER_MAX = 1500  # a longer "teaser" is a page section or a column, not a list item
 PROSE_MIN = 600  # characters of prose outside the lists that make a page an article
+LISTING_ITEMS = 10  # items of one list that, with LISTING_WEIGHT, make a page a listing
+LISTING_WEIGHT = 3  # times the prose's characters the lists' text must reach for that
 TEASER_LINK_SHARE = 0.5  # a teaser is prose; a block whose "teaser" is links is a menu
 MAX_LINKS = 12  # links per block; more is a menu, a column or a whole page region
 
@@ -184,7 +191,18 @@ def _article_like(page: Page, groups: list[Group]) -> bool:
             continue
         if not in_boilerplate(parent, page.furniture):
             prose += len(norm(run))
-    return prose >= PROSE_MIN
+    return prose >= PROSE_MIN and not _listing(groups, prose)
+
+
+def _listing(groups: list[Group], prose: int) -> bool:
+    """A listing with an introduction (a security-release table under a few paragraphs on
+    how updates are announced): a list of many items, most dated to the day, whose text
+    outweighs the prose several times. An article's related-news box has a handful of items;
+    its comments and its references (years) are not dated to the day."""
+    big = [g for g in groups if len(g.items) >= LISTING_ITEMS and sum(
+        1 for it in g.items if it.date and len(it.date.start) >= 10) >= DATED_SHARE * len(g.items)]
+    listed = sum(len(it.title) + len(it.summary or "") for g in big for it in g.items)
+    return bool(big) and listed >= LISTING_WEIGHT * prose
 
 
 def list_text(page: Page) -> str:
@@ -308,9 +326,11 @@ def _judge(parent: HtmlElement, blocks: list[Block], base: str,
     urls = {it.url for it in titled}
     if len(urls) < TITLED_SHARE * len(titled):
         return None  # the same link everywhere: a widget, not a list of items
-    dated = sum(1 for it in titled if it.date is not None or it.stamp)
+    dated = sum(1 for it in titled if it.date is not None)
+    stamped = dated + sum(1 for it in titled if it.stamp)
     teasers = sum(1 for it in titled if _teaser(it))
-    if dated < DATED_SHARE * len(titled) and teasers < TEASER_SHARE * len(titled):
+    if (dated < DATED_SHARE * len(titled) and teasers < TEASER_SHARE * len(titled)
+            and (stamped < STAMPED_SHARE * len(titled) or len(titled) < STAMPED_MIN)):
         return None
     heading = _heading_above(parent, blocks[0].parts[0])
     return Group(tuple(titled), parent, heading, _event_like(parent, heading, titled),
