@@ -35,6 +35,7 @@ from extractors.xpaths import (
 )
 
 _DIGIT = re.compile(r"\d")
+_LETTER = re.compile(r"[^\W\d_]")
 _CLOCK_ONLY = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 _OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)\s*$")
 # a clock time alone: "10:59", "11時00分", "9:30 pm"
@@ -271,6 +272,12 @@ def _title(parts: tuple[HtmlElement, ...], cell: HtmlElement | None,
     if chosen is not None:
         link = first_of(_select(parts, selectors, "link"), _link_of(chosen, parts, texts))
         text = _link_title(chosen, texts) if chosen.tag == "a" else texts[chosen]
+        if (link is not None and chosen.tag not in HEADING_TAGS and chosen.tag != "a"
+                and chosen is not cell and link in chosen.iterdescendants("a")
+                and len(texts[link]) >= STANDALONE_SHARE * len(text)):
+            # `<td class="title"><a>Title</a> <span>(example.org)</span></td>`: a title-classed
+            # box around the link names the item by the link
+            text = _link_title(link, texts)
         return chosen, text, link
     textual = _textual(_links(parts), texts) if textual is None else textual
     if not textual:
@@ -561,4 +568,5 @@ def _summary(block: Block, rest: list[str], skip: set[HtmlElement],
     if low.endswith(_READ_MORE_LONGEST_FIRST):  # one C call rules out most teasers
         phrase = next(p for p in _READ_MORE_LONGEST_FIRST if low.endswith(p))
         text = text[: -len(phrase)].rstrip()
-    return text or None
+    # "1." (a rank), "|": no teaser is without a letter
+    return text if text and _LETTER.search(text) else None

@@ -282,6 +282,9 @@ def _groups_in(parent: HtmlElement, page: Page, holds_list: set[HtmlElement],
     for i, child in enumerate(children):
         by_sig[signature(child)].append(i)
     least = 1 if single or _list_hint(parent) else MIN_ITEMS
+    found: list[Group] = []
+    paired: set[HtmlElement] = set()  # rows that a multi-row item took
+    multi: set[int] = set()  # the groups of multi-row items
     for positions in by_sig.values():
         if len(positions) < least:
             continue
@@ -298,8 +301,63 @@ def _groups_in(parent: HtmlElement, page: Page, holds_list: set[HtmlElement],
         if group is None:
             blocks = [Block((m,), _before(children, positions, n)) for n, m in enumerate(members)]
             group = _judge(parent, blocks, base, selectors, least)
+        if group is None and not paired.intersection(members):
+            # one item over two or three rows: each row alone is no item
+            rows = _periodic(children, positions) or _alternating(members)
+            group = _judge(parent, rows, base, selectors) if rows and _opens(rows[0]) else None
+            if group is not None:
+                paired.update(part for block in rows for part in block.parts)
+                multi.add(id(group))
         if group is not None:
+            found.append(group)
+    for group in found:
+        # the subtext rows of a title row / subtext row table, once paired, are not items
+        if id(group) in multi or not any(b.parts[0] in paired for b in group.blocks):
             yield group
+
+
+def _periodic(children: list[HtmlElement], positions: list[int]) -> list[Block] | None:
+    """Items of two or three sibling rows (a title row, its subtext row and a spacer; a date
+    row and its content row): the members recur at a fixed step with the same kinds of
+    siblings between them. Each item runs from a member to the next."""
+    if len(positions) < MIN_ITEMS:
+        return None
+    step = positions[1] - positions[0]
+    if step not in (2, 3) or any(b - a != step for a, b in pairwise(positions)):
+        return None
+    between = {tuple(signature(c) for c in children[p + 1: p + step]) for p in positions}
+    if len(between) != 1 and not _cut_short(children, positions, step, between):
+        return None
+    return [Block(tuple(children[p: p + step])) for p in positions]
+
+
+def _cut_short(children: list[HtmlElement], positions: list[int], step: int,
+               between: set[tuple[str, ...]]) -> bool:
+    """Only the last item lacks its trailing rows (the table ends before its spacer)."""
+    full = {tuple(signature(c) for c in children[p + 1: p + step]) for p in positions[:-1]}
+    return len(full) == 1 and next(iter(full))[:len(children) - positions[-1] - 1] in between
+
+
+def _opens(block: Block) -> bool:
+    """A multi-row item opens with its title row (a link) or its date row, never with the
+    data rows of the item before: (ranking row, its table) is an item, (table, next ranking
+    row) two halves of two."""
+    first = block.parts[0]
+    if first.get("href") is not None or first.find(".//a[@href]") is not None:
+        return True
+    text = text_of(first)
+    return bool(text) and mostly_date(text)
+
+
+def _alternating(members: list[HtmlElement]) -> list[Block] | None:
+    """Rows of one kind that alternate between a row with no link (the date) and one with
+    the item's link (or a linked row and its link-less subtext): pairs of them are items."""
+    if len(members) < 2 * MIN_ITEMS:
+        return None
+    linked = [m.get("href") is not None or m.find(".//a[@href]") is not None for m in members]
+    if any(a == b for a, b in pairwise(linked)):
+        return None
+    return [Block(tuple(members[i: i + 2])) for i in range(0, len(members) - 1, 2)]
 
 
 def _flat(children: list[HtmlElement], positions: list[int], members: list[HtmlElement]
@@ -483,12 +541,23 @@ def _selected_groups(root: HtmlElement, base: str, selectors: Mapping[str, str])
 
 
 def _unique_news(items: list[NewsItem]) -> Iterator[NewsItem]:
-    seen: set[tuple[str, str | None]] = set()
+    """Each item once: by URL when it has one (schema.org's `ItemList` and the page's own list
+    name one article in two wordings; the first, schema.org's, wins and takes a date or
+    teaser only the other has), else by title."""
+    kept: dict[tuple[str, str | None], NewsItem] = {}
     for item in items:
-        key = (item.title.lower(), item.url)
-        if key not in seen:
-            seen.add(key)
-            yield item
+        key = ("", _url_key(item.url)) if item.url else (item.title.lower(), None)
+        first = kept.get(key)
+        if first is None:
+            kept[key] = item
+        elif first.date is None or first.summary is None:
+            kept[key] = replace(first, date=first.date or item.date,
+                                summary=first.summary or item.summary)
+    yield from kept.values()
+
+
+def _url_key(url: str) -> str:
+    return url.split("#", 1)[0].rstrip("/")
 
 
 def _unique_events(items: list[Event]) -> Iterator[Event]:
