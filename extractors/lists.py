@@ -285,6 +285,7 @@ def _groups_in(parent: HtmlElement, page: Page, holds_list: set[HtmlElement],
     found: list[Group] = []
     paired: set[HtmlElement] = set()  # rows that a multi-row item took
     multi: set[int] = set()  # the groups of multi-row items
+    taken: set[HtmlElement] = set()  # every part of every block found so far
     for positions in by_sig.values():
         if len(positions) < least:
             continue
@@ -300,8 +301,11 @@ def _groups_in(parent: HtmlElement, page: Page, holds_list: set[HtmlElement],
             group = _judge(parent, _segments(children, positions), base, selectors)
         if group is None:
             blocks = [Block((m,), _before(children, positions, n)) for n, m in enumerate(members)]
+            if not any(_is_lead(el) for el in blocks[0].before):
+                # no date heads the first item: a date between two items ends the one before
+                blocks = [Block((m,)) for m in members]
             group = _judge(parent, blocks, base, selectors, least)
-        if group is None and not paired.intersection(members):
+        if group is None and not taken.intersection(members):
             # one item over two or three rows: each row alone is no item
             rows = _periodic(children, positions) or _alternating(members)
             group = _judge(parent, rows, base, selectors) if rows and _opens(rows[0]) else None
@@ -310,6 +314,7 @@ def _groups_in(parent: HtmlElement, page: Page, holds_list: set[HtmlElement],
                 multi.add(id(group))
         if group is not None:
             found.append(group)
+            taken.update(part for block in group.blocks for part in block.parts)
     for group in found:
         # the subtext rows of a title row / subtext row table, once paired, are not items
         if id(group) in multi or not any(b.parts[0] in paired for b in group.blocks):
@@ -462,9 +467,12 @@ def _segments(children: list[HtmlElement], positions: list[int]) -> list[Block]:
     """Flat items: from each title (and the date or picture just before it) to the next."""
     starts: list[int] = []
     prev = -1
+    # a date (or picture) before the first title leads every item; without one, what stands
+    # before a title ends the item before it ("Title, date, teaser" items)
+    leads = positions[0] > 0 and _is_lead(children[positions[0] - 1])
     for pos in positions:
         start = pos
-        while start - 1 > prev and _is_lead(children[start - 1]):
+        while leads and start - 1 > prev and _is_lead(children[start - 1]):
             start -= 1
         starts.append(start)
         prev = pos
