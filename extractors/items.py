@@ -6,10 +6,10 @@ keep both under the size the style guide asks for; nothing else uses it.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-import datetime as dt
 
 import lxml.etree as etree
 from lxml.html import HtmlElement
@@ -21,9 +21,9 @@ from extractors.records import Event, NewsItem
 from extractors.structured import machine_date
 from extractors.xpaths import (
     BLOCK_TAGS,
-    HAS_BLOCK,
     DATE_CLASS_CUT,
     DATE_CLASS_RE,
+    HAS_BLOCK,
     HEADING_TAGS,
     LOCATION_CLASS_RE,
     ORGANISER_CLASS_RE,

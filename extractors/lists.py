@@ -25,9 +25,9 @@ from itertools import pairwise
 
 from lxml.html import HtmlElement
 
+from extractors.dates import numeric_order
 from extractors.fields import table_columns
 from extractors.html import in_boilerplate, iter_elements, lines, norm, text_of
-from extractors.dates import numeric_order
 from extractors.items import Block, Item, mostly_date, read_block, settle_dates
 from extractors.records import Event, NewsItem
 from extractors.registry import Found, Page, extractor
@@ -307,7 +307,7 @@ def _groups_in(parent: HtmlElement, page: Page, holds_list: set[HtmlElement],
             group = _judge(parent, blocks, base, selectors, least)
         if group is None and not taken.intersection(members):
             # one item over two or three rows: each row alone is no item
-            rows = _periodic(children, positions) or _alternating(members)
+            rows = _periodic(children, positions) or _alternating(members) or []
             group = _judge(parent, rows, base, selectors) if rows and _opens(rows[0]) else None
             if group is not None:
                 paired.update(part for block in rows for part in block.parts)
