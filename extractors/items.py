@@ -1,15 +1,15 @@
 """One list block -> one item: its title, link, date, teaser and labelled fields.
 
-`lists.py` finds the repeated blocks of a page; this module reads each one. Split from it to
-keep both under the size the style guide asks for; nothing else uses it.
+`lists.py` finds the repeated blocks of a page; this module reads each one (and `events.py`
+an event page's blocks). The dates a listing shows in its own ways (bylines, year-less dates,
+clock times, UTC `<time>`s) are read by `item_dates.py`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 
 import lxml.etree as etree
 from lxml.html import HtmlElement
@@ -17,8 +17,8 @@ from lxml.html import HtmlElement
 from extractors.dates import DateSpan, find_date_matches, is_date_like
 from extractors.fields import date_range, labelled_fields
 from extractors.html import absolute_url, lines, norm, text_of
+from extractors.item_dates import is_byline, is_stamp, shown_date
 from extractors.records import Event, NewsItem
-from extractors.structured import machine_date
 from extractors.xpaths import (
     BLOCK_TAGS,
     DATE_CLASS_CUT,
@@ -36,10 +36,6 @@ from extractors.xpaths import (
 
 _DIGIT = re.compile(r"\d")
 _LETTER = re.compile(r"[^\W\d_]")
-_CLOCK_ONLY = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
-_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)\s*$")
-# a clock time alone: "10:59", "11時00分", "9:30 pm"
-_CLOCK = re.compile(r"(?:[01]?\d|2[0-3])(?::[0-5]\d(?:\s?[ap]\.?m\.?)?|時[0-5]?\d分)", re.I)
 _Named = tuple[HtmlElement, str]  # an element with a class or an itemprop, and its class
 _READ_MORE_LONGEST_FIRST = tuple(" " + p for p in sorted(READ_MORE, key=len, reverse=True))
 _TRIM = " .…»›>→|:-–"
@@ -72,7 +68,7 @@ class Item:
     linked: bool = True  # the title is a link, or a Read more link gives the URL
     link_chars: int = 0  # characters of link text in the teaser: a menu's "teaser" is all links
     # the text the date was read from (None for a machine-readable one): read again once the
-    # page's conventions are known (`settle_dates`), or for the year a year-less date lacks
+    # page's conventions are known (`item_dates.settle_date`), or for a year-less date's year
     date_text: str | None = None
     # the block shows when it was published without a complete date: "02/23(金) 19:18",
     # "1月20日", "11時00分". Counts as dated when telling a list from a menu.
@@ -96,16 +92,6 @@ def mostly_date(text: str) -> bool:
     return match is not None and len(match.text) >= MOSTLY_DATE * len(text)
 
 
-def _byline(line: str) -> bool:
-    """A short line that holds one complete date among other words: "Posted in Press Releases
-    on April 17, 2015 |", "By Jane Doe, 5 May 2015". A teaser is longer, and one that holds a
-    date is read as a teaser only when the block has a date of its own elsewhere."""
-    if len(line) > SHORT_LINE or not _DIGIT.search(line):
-        return False
-    found = [m for m in find_date_matches(line) if m.span is not None]
-    return len(found) == 1 and found[0].span is not None and len(found[0].span.start) >= 10
-
-
 def is_read_more(text: str) -> bool:
     """"Read more", "Skaityti daugiau", "»": a link to the item that is not its title."""
     return norm(text).lower().strip(_TRIM) in READ_MORE or not text.strip(_TRIM)
@@ -118,17 +104,6 @@ class _Texts(dict[HtmlElement, str]):
     def __missing__(self, el: HtmlElement) -> str:
         text = self[el] = text_of(el)
         return text
-
-
-def is_stamp(text: str) -> bool:
-    """A short text that is a date without its year or a clock time ("02/23(金) 19:18",
-    "1月20日", "11時00分", "10:59"): news lists show these for recent items."""
-    if len(text) > 60 or not _DIGIT.search(text):
-        return False
-    if _CLOCK.fullmatch(text.strip()):
-        return True
-    match = next((m for m in find_date_matches(text) if m.span is None), None)
-    return match is not None and len(match.text) >= MOSTLY_DATE * len(text)
 
 
 def date_header(block: Block) -> tuple[DateSpan | None, str | None]:
@@ -164,7 +139,7 @@ def read_block(block: Block, base: str, columns: list[str | None] | None,
     unused = [ln for i, ln in enumerate(text_lines) if i not in found.used and ln != title]
     if date is None:
         line = next((ln for ln in unused if mostly_date(ln)), None) or next(
-            (ln for ln in unused if _byline(ln)), None)
+            (ln for ln in unused if is_byline(ln)), None)
         if line is not None:
             date, date_text = date_range(line), line
     rest = [ln for ln in unused if not _noise(ln, title)]
@@ -187,49 +162,6 @@ def read_block(block: Block, base: str, columns: list[str | None] | None,
     summary = _summary(block, rest, skip, selectors, named)
     return Item(title, url, date, summary, organiser, location, signal, link is not None,
                 link_chars, date_text, date is None and date_text is not None)
-
-
-def settle_dates(items: Sequence[Item], order: str | None,
-                 reference: Callable[[], str | None]) -> list[Item]:
-    """The items' dates read the page's way, once all of its dates are known.
-
-    `order` ("mdy" / "dmy", `dates.numeric_order` of the page's date texts) re-reads numeric
-    dates valid in both orders. A year-less date ("02/23(金)", "1月20日") takes the year
-    that puts it nearest to `reference()`, the page's own date (asked for only when needed);
-    without one it stays None: a year is never invented.
-    """
-    out: list[Item] = []
-    for item in items:
-        text = item.date_text
-        if text is None or (order is None and item.date is not None):
-            out.append(item)
-        elif item.date is not None:
-            out.append(replace(item, date=date_range(text, order=order) or item.date))
-        else:
-            out.append(replace(item, date=_nearest_year(text, order, reference())))
-    return out
-
-
-def _nearest_year(text: str, order: str | None, reference: str | None) -> DateSpan | None:
-    """A year-less date in the year that puts it nearest the reference date: "12/28" on a
-    page of 5 January 2024 is 28 December 2023."""
-    if reference is None or not reference[:4].isdigit():
-        return None
-    year = int(reference[:4])
-    spans = [s for y in (year - 1, year, year + 1)
-             if (s := date_range(text, context_year=y, order=order)) is not None]
-    when = _day(reference)
-    days = [(s, _day(s.start)) for s in spans]
-    if when is None or any(d is None for _, d in days):
-        return next((s for s in spans if s.start[:4] == reference[:4]), None)
-    return min(spans, key=lambda s: abs((_day(s.start) or when) - when))
-
-
-def _day(iso: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(iso[:10])
-    except ValueError:
-        return None
 
 
 def first_of(*elements: HtmlElement | None) -> HtmlElement | None:
@@ -446,7 +378,7 @@ def _date(block: Block, title_el: HtmlElement | None, cell: HtmlElement | None,
     for el in [chosen] if chosen is not None else _date_elements(block.parts, named, title_el):
         text = texts[el]
         machine = el.get("datetime") or el.get("content")
-        span = _shown_date(machine, text) if machine else None
+        span = shown_date(machine, text) if machine else None
         if span:
             found.append((span, el, None))
             continue
@@ -468,30 +400,6 @@ def _date(block: Block, title_el: HtmlElement | None, cell: HtmlElement | None,
                 best = DateSpan(best.start, other.end)
                 break
     return best, [el for _, el, _ in found if el is not block.parts[0]], best_text
-
-
-def _shown_date(machine: str, shown: str) -> DateSpan | None:
-    """A machine-readable date, at the time of day the element shows when that differs.
-
-    `<time datetime="2024-01-19T20:00:00Z">5:00</time>`: the attribute is in UTC, the text in
-    the page's own time, and the item's date is the page's (the 20th). Only for a value with
-    an explicit offset and a text that shows a clock and nothing else (a visible date is read
-    by the caller's other rules).
-    """
-    span = machine_date(machine)
-    clock = _CLOCK_ONLY.fullmatch(shown.strip()) if shown and span and "T" in span.start else None
-    if clock is None or span is None or not _OFFSET.search(machine):
-        return span
-    try:
-        at = dt.datetime.fromisoformat(span.start)
-    except ValueError:
-        return span
-    shown_minutes = int(clock.group(1)) * 60 + int(clock.group(2))
-    delta = (shown_minutes - (at.hour * 60 + at.minute)) % 1440
-    delta = delta - 1440 if delta > 840 else delta  # offsets run from -12:00 to +14:00
-    local = at + dt.timedelta(minutes=delta)
-    return DateSpan(local.strftime("%Y-%m-%dT%H:%M") if local.hour or local.minute
-                    else local.strftime("%Y-%m-%d"))
 
 
 def _date_elements(parts: tuple[HtmlElement, ...], named: list[_Named],

@@ -4,20 +4,27 @@ How a list is found, whatever the markup:
 1. Every element's children are grouped by signature (tag + first class token, digits
    dropped: "views-row-3" and "views-row-4" are one signature, "post-12"/"post-13" too).
 2. A group of two or more is read either as *wrapped* items (each member is one item: `<li>`,
-   `<article>`, `<tr>`, `<div class=event>`) or as *flat* items (the members are the titles,
-   `<h3>`/`<dt>`, and each item runs from its title, plus a date just before it, up to the
-   next one).
+   `<article>`, `<tr>`, `<div class=event>`, a card that is one `<a>`) or as *flat* items
+   (the members are the titles, `<h3>`/`<dt>`, and each item runs from its title, plus a date
+   just before it when the first title has one too, up to the next one). When neither reads
+   as a list, an item may stand over two or three rows (`rows.py`: a title row and its
+   subtext row, a date row and its content row).
 3. A group is a list when most blocks have a linked title with distinct links and either most
-   carry a date or most carry a teaser ("Success stories": title, teaser, Read more).
+   carry a date, most carry a teaser ("Success stories": title, teaser, Read more), or nearly
+   all show a year-less date or a clock time ("02/23(金) 19:18", "11時00分").
 4. Lists are taken innermost first: a block that holds a whole list is a column, not an item.
    Lists under navigation, headers, footers, sidebars or cookie banners are never read.
-The fields of one block (title, link, date, teaser, labels) are read by `items.read_block`.
+5. With "auto", a page with prose of its own is an article and its lists are related-news
+   boxes, unless a list of many day-dated items outweighs that prose (a release table under
+   an introduction).
+The fields of one block (title, link, date, teaser, labels) are read by `items.read_block`;
+once the page is read, numeric dates are settled in the page's order and year-less ones in
+the page's year (`item_dates.py`).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -28,10 +35,12 @@ from lxml.html import HtmlElement
 from extractors.dates import numeric_order
 from extractors.fields import table_columns
 from extractors.html import in_boilerplate, iter_elements, lines, norm, text_of
-from extractors.items import Block, Item, mostly_date, read_block, settle_dates
+from extractors.item_dates import page_lang, reference_date, settle_date
+from extractors.items import Block, Item, mostly_date, read_block
 from extractors.records import Event, NewsItem
 from extractors.registry import Found, Page, extractor
-from extractors.structured import machine_date, structured
+from extractors.rows import alternating, opens_item, periodic, signature
+from extractors.structured import structured
 from extractors.xpaths import (
     COMMENTS_RE,
     EVENT_CLASS_RE,
@@ -39,11 +48,9 @@ from extractors.xpaths import (
     HEADING_TAGS,
     LIST_HINT_RE,
     LONG_TEXT,
-    META_DATE_RE,
     SKIP_TAGS,
 )
 
-_DIGITS = re.compile(r"\d+")
 _NOT_ITEMS = SKIP_TAGS | {"br", "hr", "img", "input", "label", "link", "meta"}
 _FLAT_TITLES = frozenset({"h2", "h3", "h4", "h5", "h6", "dt"})
 PROBE = 3  # blocks read before a group whose blocks are all plain links is given up
@@ -96,44 +103,22 @@ def _records(page: Page) -> Found:
     groups = find_groups(page)
     order = numeric_order([it.date_text for g in groups for it in g.items if it.date_text],
                           page_lang(page))
+
+    def reference() -> str | None:
+        return reference_date(page, (it.date for g in groups for it in g.items))
+
     for group in groups:
         as_events = page.kind == "events" or (page.kind != "news_list" and group.event_like)
-        for item in settle_dates(group.items, order, lambda: reference_date(page, groups)):
+        for item in group.items:
+            if item.date_text is not None:
+                item = replace(item, date=settle_date(item.date, item.date_text, order,
+                                                      reference))
             if not as_events:
                 news.append(item.as_news())
             # an event without a date is a link, not an event
             elif item.date and (item.title.lower(), item.date.start[:10]) not in described:
                 events.append(item.as_event())
     return Found(news=tuple(_unique_news(news)), events=tuple(_unique_events(events)))
-
-
-def page_lang(page: Page) -> str | None:
-    """The page's language as its root element or a Content-Language <meta> declares it."""
-    root = page.tree
-    lang = root.get("lang") or root.get("xml:lang")
-    if not lang:
-        meta = next((m for m in root.iter("meta")
-                     if (m.get("http-equiv") or "").lower() == "content-language"), None)
-        lang = meta.get("content") if meta is not None else None
-    return lang.strip() or None if lang else None
-
-
-def reference_date(page: Page, groups: list[Group]) -> str | None:
-    """The date the page's year-less dates are near: the page's own (a published or modified
-    <meta>), else the newest complete date of its lists (memoised)."""
-    return page.memo("reference_date", lambda p: _meta_date(p) or max(
-        (it.date.start for g in groups for it in g.items
-         if it.date is not None and len(it.date.start) >= 10), default=None))
-
-
-def _meta_date(page: Page) -> str | None:
-    for meta in page.tree.iter("meta"):
-        key = meta.get("property") or meta.get("name") or meta.get("itemprop") or ""
-        if META_DATE_RE.search(key):
-            span = machine_date(meta.get("content"))
-            if span is not None and len(span.start) >= 10:
-                return span.start
-    return None
 
 
 def find_groups(page: Page) -> list[Group]:
@@ -259,21 +244,6 @@ def _mark_ancestors(el: HtmlElement | None, marked: set[HtmlElement]) -> None:
         el = el.getparent()
 
 
-def signature(el: HtmlElement) -> str:
-    """Tag and first class; for a class-less element, its first child's when that has one.
-
-    Old table layouts put one item over several class-less rows (`<tr><td class=newstitle>`,
-    `<tr><td class=newstext>`); the cell's class is what tells title rows from teaser rows.
-    """
-    first = (el.get("class") or "").split()[:1]
-    if first:
-        return f"{el.tag}.{_DIGITS.sub('', first[0])}"
-    child = next((c for c in el if isinstance(c.tag, str)), None)
-    inner = (child.get("class") or "").split()[:1] if child is not None else []
-    return f"{el.tag}>{child.tag}.{_DIGITS.sub('', inner[0])}" if inner and child is not None \
-        else f"{el.tag}."
-
-
 def _groups_in(parent: HtmlElement, page: Page, holds_list: set[HtmlElement],
                single: bool = False) -> Iterator[Group]:
     base, selectors = page.url, page.selectors
@@ -307,8 +277,8 @@ def _groups_in(parent: HtmlElement, page: Page, holds_list: set[HtmlElement],
             group = _judge(parent, blocks, base, selectors, least)
         if group is None and not taken.intersection(members):
             # one item over two or three rows: each row alone is no item
-            rows = _periodic(children, positions) or _alternating(members) or []
-            group = _judge(parent, rows, base, selectors) if rows and _opens(rows[0]) else None
+            rows = periodic(children, positions) or alternating(members) or []
+            group = _judge(parent, rows, base, selectors) if rows and opens_item(rows[0]) else None
             if group is not None:
                 paired.update(part for block in rows for part in block.parts)
                 multi.add(id(group))
@@ -319,50 +289,6 @@ def _groups_in(parent: HtmlElement, page: Page, holds_list: set[HtmlElement],
         # the subtext rows of a title row / subtext row table, once paired, are not items
         if id(group) in multi or not any(b.parts[0] in paired for b in group.blocks):
             yield group
-
-
-def _periodic(children: list[HtmlElement], positions: list[int]) -> list[Block] | None:
-    """Items of two or three sibling rows (a title row, its subtext row and a spacer; a date
-    row and its content row): the members recur at a fixed step with the same kinds of
-    siblings between them. Each item runs from a member to the next."""
-    if len(positions) < MIN_ITEMS:
-        return None
-    step = positions[1] - positions[0]
-    if step not in (2, 3) or any(b - a != step for a, b in pairwise(positions)):
-        return None
-    between = {tuple(signature(c) for c in children[p + 1: p + step]) for p in positions}
-    if len(between) != 1 and not _cut_short(children, positions, step, between):
-        return None
-    return [Block(tuple(children[p: p + step])) for p in positions]
-
-
-def _cut_short(children: list[HtmlElement], positions: list[int], step: int,
-               between: set[tuple[str, ...]]) -> bool:
-    """Only the last item lacks its trailing rows (the table ends before its spacer)."""
-    full = {tuple(signature(c) for c in children[p + 1: p + step]) for p in positions[:-1]}
-    return len(full) == 1 and next(iter(full))[:len(children) - positions[-1] - 1] in between
-
-
-def _opens(block: Block) -> bool:
-    """A multi-row item opens with its title row (a link) or its date row, never with the
-    data rows of the item before: (ranking row, its table) is an item, (table, next ranking
-    row) two halves of two."""
-    first = block.parts[0]
-    if first.get("href") is not None or first.find(".//a[@href]") is not None:
-        return True
-    text = text_of(first)
-    return bool(text) and mostly_date(text)
-
-
-def _alternating(members: list[HtmlElement]) -> list[Block] | None:
-    """Rows of one kind that alternate between a row with no link (the date) and one with
-    the item's link (or a linked row and its link-less subtext): pairs of them are items."""
-    if len(members) < 2 * MIN_ITEMS:
-        return None
-    linked = [m.get("href") is not None or m.find(".//a[@href]") is not None for m in members]
-    if any(a == b for a, b in pairwise(linked)):
-        return None
-    return [Block(tuple(members[i: i + 2])) for i in range(0, len(members) - 1, 2)]
 
 
 def _flat(children: list[HtmlElement], positions: list[int], members: list[HtmlElement]
