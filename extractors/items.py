@@ -71,7 +71,9 @@ class Item:
     # page's conventions are known (`item_dates.settle_date`), or for a year-less date's year
     date_text: str | None = None
     # the block shows when it was published without a complete date: "02/23(金) 19:18",
-    # "1月20日", "11時00分". Counts as dated when telling a list from a menu.
+    # "1月20日", "11時00分"; or its date was read from a byline among other words ("Posted
+    # in Press Releases on April 17, 2015 |"). Either makes a list only when nearly every
+    # block has one: a post's one dated byline beside its share links is no list.
     stamp: bool = False
 
     def as_news(self) -> NewsItem:
@@ -137,9 +139,12 @@ def read_block(block: Block, base: str, columns: list[str | None] | None,
         date_text = found.fields["date"]
         date = date_range(date_text)
     unused = [ln for i, ln in enumerate(text_lines) if i not in found.used and ln != title]
+    byline = False
     if date is None:
-        line = next((ln for ln in unused if mostly_date(ln)), None) or next(
-            (ln for ln in unused if is_byline(ln)), None)
+        line = next((ln for ln in unused if mostly_date(ln)), None)
+        if line is None:
+            line = next((ln for ln in unused if is_byline(ln)), None)
+            byline = line is not None
         if line is not None:
             date, date_text = date_range(line), line
     rest = [ln for ln in unused if not _noise(ln, title)]
@@ -161,7 +166,7 @@ def read_block(block: Block, base: str, columns: list[str | None] | None,
                      if a not in skip and a is not link and a not in inside_title)
     summary = _summary(block, rest, skip, selectors, named)
     return Item(title, url, date, summary, organiser, location, signal, link is not None,
-                link_chars, date_text, date is None and date_text is not None)
+                link_chars, date_text, byline or (date is None and date_text is not None))
 
 
 def first_of(*elements: HtmlElement | None) -> HtmlElement | None:

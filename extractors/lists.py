@@ -58,9 +58,9 @@ MIN_ITEMS = 2  # one block is not a repetition; a one-item list is read as an ar
 TITLED_SHARE = 0.7  # blocks with a linked title, of all blocks (a header row may have none)
 DATED_SHARE = 0.5  # dated blocks for a dated list
 TEASER_SHARE = 0.7  # blocks with a teaser for an undated list
-# A list whose blocks show only year-less dates or clock times ("02/23(金) 19:18", "11時00分"):
-# nearly every block must show one, and there must be a few (a post's "Posted at 12:11 PM"
-# beside a share link is not a list)
+# A list whose blocks show only year-less dates, clock times ("02/23(金) 19:18", "11時00分")
+# or dates in bylines: nearly every block must show one, and there must be a few (a post's
+# "Posted at 12:11 PM" or "1.12.2022 | Source: ..." beside a share link is not a list)
 STAMPED_SHARE = 0.8
 STAMPED_MIN = 3
 TEASER_MIN = 40  # characters of teaser that make a block more than a link (a menu entry)
@@ -315,8 +315,8 @@ def _judge(parent: HtmlElement, blocks: list[Block], base: str,
     urls = {it.url for it in titled}
     if len(urls) < TITLED_SHARE * len(titled):
         return None  # the same link everywhere: a widget, not a list of items
-    dated = sum(1 for it in titled if it.date is not None)
-    stamped = dated + sum(1 for it in titled if it.stamp)
+    dated = sum(1 for it in titled if it.date is not None and not it.stamp)
+    stamped = sum(1 for it in titled if it.date is not None or it.stamp)
     teasers = sum(1 for it in titled if _teaser(it))
     if (dated < DATED_SHARE * len(titled) and teasers < TEASER_SHARE * len(titled)
             and (stamped < STAMPED_SHARE * len(titled) or len(titled) < STAMPED_MIN)):

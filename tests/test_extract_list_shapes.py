@@ -92,6 +92,30 @@ def test_a_post_time_beside_share_links_is_no_list():
     assert got.news == ()
 
 
+def test_one_dated_byline_beside_share_links_is_no_list():
+    body = ('<article class="post"><h1>Largest solar plant opens</h1>'
+            '<div class="row"><figure><img src="plant.jpg"><figcaption><a href="https://maker'
+            '.example/">Maker Group</a></figcaption></figure><p>1.12.2022 | Source: '
+            'maker.example</p>' + "".join(f"<p>{s} {s}</p>" for s in TEASERS) * 2 + '</div>'
+            '<div class="row"><a href="https://share.example/?u=1">Share on the network</a> '
+            '<a href="mailto:x@example.org">E-mail</a></div></article>')
+    got = page(body)
+    assert got.kind == "article"
+    assert got.news == ()
+
+
+def test_schema_itemlist_of_the_page_own_parts_is_no_list_of_items():
+    slides = ",".join(
+        f'{{"@type":"ListItem","position":{i},"name":"Costume {i}","url":"{URL}costumes"}}'
+        for i in range(1, 6))
+    head = (f'<script type="application/ld+json">{{"@context":"https://schema.org",'
+            f'"@type":"ItemList","itemListElement":[{slides}]}}</script>')
+    got = extract(f"<html><head>{head}</head><body><p>Costume ideas.</p></body></html>",
+                  f"{URL}costumes")
+    assert got.kind == "article"
+    assert got.news == ()
+
+
 def test_numeric_dates_before_titles_read_month_first_when_one_date_says_so():
     items = "".join(
         f'<span class="date black">{d}</span><h2 class="title"><a href="/news/{i}">{t}</a></h2>'
