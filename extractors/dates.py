@@ -176,16 +176,12 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         rf"{_NUM_START}(?P<y>\d{{4}})(?P<sep>[./])(?P<m>\d{{1,2}})(?P=sep)(?P<d>\d{{1,2}})"
         rf"(?![\d:])\.?{_TIME}"
     ),
-    # 23-01-2017, 24.12.2015, 14/03/2017, 26.06.2024 15:10
+    # 23-01-2017, 24.12.2015, 14/03/2017, 26.06.2024 15:10; and two-digit years: 05.19.15,
+    # 19-05-15, 5/19/15 (with a dot or a dash, day and month are zero-padded then: "16.7.11"
+    # is a version number far more often than a date)
     "dmy_num": re.compile(
-        rf"{_NUM_START}(?P<d>\d{{1,2}})(?P<sep>[./-])(?P<m>\d{{1,2}})(?P=sep)(?P<y>\d{{4}})"
-        rf"(?![\d:]){_TIME}"
-    ),
-    # 05.19.15, 19-05-15, 5/19/15 (a two-digit year; with a dot or a dash, day and month are
-    # zero-padded: "16.7.11" is a version number far more often than a date)
-    "dmy_yy_num": re.compile(
-        rf"{_NUM_START}(?P<d>\d{{1,2}})(?P<sep>[./-])(?P<m>\d{{1,2}})(?P=sep)(?P<y>\d{{2}})"
-        rf"(?![\d:]|[./-]\d){_TIME}"
+        rf"{_NUM_START}(?P<d>\d{{1,2}})(?P<sep>[./-])(?P<m>\d{{1,2}})(?P=sep)"
+        rf"(?:(?P<y>\d{{4}})(?![\d:])|(?P<yy>\d{{2}})(?![\d:]|[./-]\d)){_TIME}"
     ),
     # 02/23(金) 19:18, 2/23 19:18: month and day without a year, only with a weekday in
     # brackets or a time after them ("3/4" alone is a fraction or a score)
@@ -311,12 +307,12 @@ def _numeric_atom(kind: str, m: re.Match[str]) -> _Atom:
     if kind in ("cjk_num", "cjk_md_num"):
         return _cjk_atom(m)
     year, month, day = _int(m, "y"), _int(m, "m"), _int(m, "d")
-    if month is None or day is None or (year is None and kind != "md_num"):
+    if month is None or day is None or (year is None and kind not in ("md_num", "dmy_num")):
         return _blocked(m)
-    if kind == "dmy_yy_num":
+    if kind == "dmy_num" and m.group("yy"):
         if m.group("sep") != "/" and (len(m.group("d")) != 2 or len(m.group("m")) != 2):
             return _blocked(m)
-        year = _century(year) if year is not None else None
+        year = _century(int(m.group("yy")))
     time = _time_of(m)
     if kind in ("iso", "ymd_num"):
         point = _Point(year, month, day, time)
@@ -426,7 +422,6 @@ def _kinds() -> tuple[_Kind, ...]:
         _Kind(p["iso"], numeric("iso"), "year", needs="-"),
         _Kind(p["ymd_num"], numeric("ymd_num"), "year", needs="./"),
         _Kind(p["dmy_num"], numeric("dmy_num"), "day", needs="./-"),
-        _Kind(p["dmy_yy_num"], numeric("dmy_yy_num"), "day", needs="./-"),
         _Kind(p["md_num"], numeric("md_num"), "day", needs="/"),
         _Kind(p["cjk_num"], numeric("cjk_num"), "year", needs="年년"),
         _Kind(p["cjk_md_num"], numeric("cjk_md_num"), "day", needs="月월"),
@@ -764,6 +759,12 @@ def is_date_like(text: str) -> bool:
         return False  # every atom starts at a digit or a month name; a teaser line rarely does
     atoms = _atoms(s)
     return len(atoms) == 1 and atoms[0].start == 0 and atoms[0].end == len(s)
+
+
+def order_matters(text: str, order: str) -> bool:
+    """Whether `text` holds a numeric date that `order` reads otherwise than the default
+    (`05.12.15` with "mdy"); cheap, so that a page's dates are read again only when needed."""
+    return any(a.alt is not None and a.order != order for a in _atoms(text[:PARSE_LIMIT]))
 
 
 # Languages whose numeric dates put the month first: American English ("05.19.15" is May

@@ -14,7 +14,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 
-from extractors.dates import DateSpan, find_date_matches
+from extractors.dates import DateSpan, find_date_matches, order_matters
 from extractors.fields import date_range
 from extractors.registry import Page
 from extractors.structured import machine_date
@@ -85,7 +85,7 @@ def settle_date(date: DateSpan | None, text: str | None, order: str | None,
     page's own date (asked for only when needed); without one it stays None: a year is
     never invented.
     """
-    if text is None or (order is None and date is not None):
+    if text is None or (date is not None and (order is None or not order_matters(text, order))):
         return date
     if date is not None:
         return date_range(text, order=order) or date

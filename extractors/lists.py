@@ -110,9 +110,9 @@ def _records(page: Page) -> Found:
     for group in groups:
         as_events = page.kind == "events" or (page.kind != "news_list" and group.event_like)
         for item in group.items:
-            if item.date_text is not None:
-                item = replace(item, date=settle_date(item.date, item.date_text, order,
-                                                      reference))
+            if item.date_text is not None and (order is not None or item.date is None):
+                settled = settle_date(item.date, item.date_text, order, reference)
+                item = item if settled == item.date else replace(item, date=settled)
             if not as_events:
                 news.append(item.as_news())
             # an event without a date is a link, not an event

@@ -73,7 +73,10 @@ def alternating(members: list[HtmlElement]) -> list[Block] | None:
     the item's link (or a linked row and its link-less subtext): pairs of them are items."""
     if len(members) < 2 * MIN_ITEMS:
         return None
-    linked = [m.get("href") is not None or m.find(".//a[@href]") is not None for m in members]
-    if any(a == b for a, b in pairwise(linked)):
-        return None
+    before = None
+    for m in members:  # stops at the first two neighbours alike: most groups are no pairs
+        linked = m.get("href") is not None or m.find(".//a[@href]") is not None
+        if linked is before:
+            return None
+        before = linked
     return [Block(tuple(members[i: i + 2])) for i in range(0, len(members) - 1, 2)]
