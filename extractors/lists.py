@@ -118,7 +118,7 @@ def _records(page: Page) -> Found:
             # an event without a date is a link, not an event
             elif item.date and (item.title.lower(), item.date.start[:10]) not in described:
                 events.append(item.as_event())
-    return Found(news=tuple(_unique_news(news)), events=tuple(_unique_events(events)))
+    return Found(news=tuple(_unique_news(news, page.url)), events=tuple(_unique_events(events)))
 
 
 def find_groups(page: Page) -> list[Group]:
@@ -474,13 +474,16 @@ def _selected_groups(root: HtmlElement, base: str, selectors: Mapping[str, str])
     return [Group(kept, container, heading, _event_like(container, heading, list(kept)))]
 
 
-def _unique_news(items: list[NewsItem]) -> Iterator[NewsItem]:
+def _unique_news(items: list[NewsItem], page_url: str) -> Iterator[NewsItem]:
     """Each item once: by URL when it has one (schema.org's `ItemList` and the page's own list
     name one article in two wordings; the first, schema.org's, wins and takes a date or
-    teaser only the other has), else by title."""
+    teaser only the other has), else by title. Items that link to the page itself (`#`,
+    expandable teasers) are told apart by title."""
+    own = _url_key(page_url)
     kept: dict[tuple[str, str | None], NewsItem] = {}
     for item in items:
-        key = ("", _url_key(item.url)) if item.url else (item.title.lower(), None)
+        url = _url_key(item.url) if item.url else None
+        key = ("", url) if url and url != own else (item.title.lower(), url)
         first = kept.get(key)
         if first is None:
             kept[key] = item

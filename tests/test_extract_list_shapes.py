@@ -242,3 +242,11 @@ def test_utc_time_element_reads_at_the_clock_the_page_shows():
                     f'{5 + i}:00</time></li>' for i, t in enumerate(TITLES))
     assert [d for _, d, _ in news(f"<ul>{items}</ul>", lang="ja")] == [
         "2024-01-20T05:00", "2024-01-20T06:00", "2024-01-20T07:00"]
+
+
+def test_items_that_link_to_the_page_itself_stay_apart_by_title():
+    links = ["/news/a", "/news/", "/news/b", "/news/c", "/news/", "/news/d", "/news/e"]
+    items = "".join(f'<li><a href="{href}">Story number {i} of the week</a> <span class="date">'
+                    f'{i + 1} May 2022</span></li>' for i, href in enumerate(links))
+    got = page(f'<ul class="news">{items}</ul>')
+    assert [n.title for n in got.news] == [f"Story number {i} of the week" for i in range(7)]
