@@ -477,8 +477,8 @@ def _selected_groups(root: HtmlElement, base: str, selectors: Mapping[str, str])
 def _unique_news(items: list[NewsItem], page_url: str) -> Iterator[NewsItem]:
     """Each item once: by URL when it has one (schema.org's `ItemList` and the page's own list
     name one article in two wordings; the first, schema.org's, wins and takes a date or
-    teaser only the other has), else by title. Items that link to the page itself (`#`,
-    expandable teasers) are told apart by title."""
+    teaser only the other has), else by title. Items that link to the listing itself
+    (expandable teasers) are told apart by title."""
     own = _url_key(page_url)
     kept: dict[tuple[str, str | None], NewsItem] = {}
     for item in items:
