@@ -51,7 +51,7 @@ def article(page: Page) -> Found:
 def main_text(page: Page) -> str:
     """The page's main text, one block per line (trafilatura, default balanced settings).
 
-    Settings chosen by `python -m extractors.evaluate` on the trafilatura benchmark: the
+    Settings chosen by `python -m evaluation` on the trafilatura benchmark: the
     default mode (with its recall retry) scored F1 0.926 there, favor_precision 0.922 and
     fast 0.920. Comments are not main text (design.md).
     """

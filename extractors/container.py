@@ -9,7 +9,7 @@ boxes, related links), so its text is what it gives on the whole page.
 Some of trafilatura's decisions look at the whole page, not at the part it extracts from; a
 page where they could come out differently keeps the whole tree (`content_container` returns
 None). The guards below are those decisions, each measured on the trafilatura benchmark
-(`python -m extractors.evaluate`): without them about one page in a hundred changes, with
+(`python -m evaluation`): without them about one page in a hundred changes, with
 them a few in a thousand, all with the same score.
 """
 

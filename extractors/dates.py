@@ -10,7 +10,12 @@ How: hand-written regexes find "atoms" (one date, or a range written inside one 
 as `13-15 June 2007`), then two atoms joined by a connector (`-`, `to`, `iki`, `Date de fin:`)
 become a range, the year of one end filling the other. Only when no atom is found does a short
 string go to dateparser (slow, but knows many languages). Numeric dates are read day first
-(`14/03/2017`, `23-01-2017`), as European sites write them, unless only the other order is valid.
+(`14/03/2017`, `23-01-2017`), as European sites write them, unless only the other order is valid;
+a caller that knows the page's convention (`numeric_order`: the order that makes all of the
+page's dates valid, else its language) passes `order="mdy"` to read `05.12.15` as May 12.
+Two-digit years (`05.19.15`, `5/19/15`) are 2000-2068 / 1969-1999, as strptime's `%y`.
+Japanese, Chinese and Korean dates (`2024年1月20日`, `1月20日 19:18`) and the year-less
+`02/23(金) 19:18` of Japanese lists are read; a year-less date needs a `context_year`.
 
 Not handled on purpose: relative expressions ("praėjusią savaitę", "po 2 valandų") give None,
 as does a day and month without a year when no `context_year` is given.
@@ -20,7 +25,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -89,6 +94,12 @@ class _Atom:
     # A match that reads as no valid date ("30 February 2017") still holds its place, so that
     # a shorter match inside it ("February 2017") is not taken instead.
     valid: bool = True
+    # A numeric date with day and month in either order: which one `first` is ("dmy" or
+    # "mdy"), the other reading when it is valid too, and whether only `first` was valid (such
+    # a date fixes the order of every other date of its page).
+    order: str | None = None
+    alt: _Point | None = None
+    forced: bool = False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,6 +150,16 @@ _TIME = (
     r"(?P<H>[01]?\d|2[0-3]):(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d))?(?![\d:]))?"
 )
 _NUM_START = r"(?<![\w.,/:-])"
+# "(金)", "（土）", "(Fri)": the weekday Japanese and Chinese lists put after a date
+_WEEKDAY_BRACKET = (
+    r"[ \t\u00a0]{0,2}[(（](?:[月火水木金土日祝・]{1,3}|[一二三四五六日天]|[월화수목금토일]"
+    r"|(?i:mon|tue|wed|thu|fri|sat|sun))\.?[)）]"
+)
+# A clock after a CJK date: "19:18", "10時15分", "午後10時15分" (pm), "5時"
+_CJK_TIME = (
+    rf"(?:{_SP}(?P<ampm>午前|午後|오전|오후)?{_SP}(?P<H>[01]?\d|2[0-3])"
+    r"(?::(?P<M>[0-5]\d)|[時시](?:(?P<M2>[0-5]?\d)[分분])?)(?![\d:]))?"
+)
 # A date with a month name may follow a hyphen ("29 May-2 June 2018"): the name keeps it from
 # being the tail of a numeric date, which _NUM_START guards against.
 _WORD_DATE_START = r"(?<![\w.,/:])"
@@ -155,10 +176,28 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         rf"{_NUM_START}(?P<y>\d{{4}})(?P<sep>[./])(?P<m>\d{{1,2}})(?P=sep)(?P<d>\d{{1,2}})"
         rf"(?![\d:])\.?{_TIME}"
     ),
-    # 23-01-2017, 24.12.2015, 14/03/2017, 26.06.2024 15:10
+    # 23-01-2017, 24.12.2015, 14/03/2017, 26.06.2024 15:10; and two-digit years: 05.19.15,
+    # 19-05-15, 5/19/15 (with a dot or a dash, day and month are zero-padded then: "16.7.11"
+    # is a version number far more often than a date)
     "dmy_num": re.compile(
-        rf"{_NUM_START}(?P<d>\d{{1,2}})(?P<sep>[./-])(?P<m>\d{{1,2}})(?P=sep)(?P<y>\d{{4}})"
-        rf"(?![\d:]){_TIME}"
+        rf"{_NUM_START}(?P<d>\d{{1,2}})(?P<sep>[./-])(?P<m>\d{{1,2}})(?P=sep)"
+        rf"(?:(?P<y>\d{{4}})(?![\d:])|(?P<yy>\d{{2}})(?![\d:]|[./-]\d)){_TIME}"
+    ),
+    # 02/23(金) 19:18, 2/23 19:18: month and day without a year, only with a weekday in
+    # brackets or a time after them ("3/4" alone is a fraction or a score)
+    "md_num": re.compile(
+        rf"{_NUM_START}(?P<m>\d{{1,2}})/(?P<d>\d{{1,2}})(?![\d/])"
+        rf"(?:{_WEEKDAY_BRACKET}|(?={_SP1}\d{{1,2}}:\d\d)){_TIME}"
+    ),
+    # 2024年1月20日, 2024年1月20日(土) 5:00, 2024년 1월 20일, 2022年7月
+    "cjk_num": re.compile(
+        rf"(?<![\d.])(?P<y>\d{{4}}){_SP}[年년]{_SP}(?P<m>\d{{1,2}}){_SP}[月월]"
+        rf"(?:{_SP}(?P<d>\d{{1,2}}){_SP}[日일](?:{_WEEKDAY_BRACKET})?{_CJK_TIME})?"
+    ),
+    # 1月20日, 10月29日午後10時15分 (a year-less month and day)
+    "cjk_md_num": re.compile(
+        rf"(?<![\d.])(?P<m>\d{{1,2}}){_SP}[月월]{_SP}(?P<d>\d{{1,2}}){_SP}[日일]"
+        rf"(?:{_WEEKDAY_BRACKET})?{_CJK_TIME}"
     ),
     # 30 September 2016, 9th October 2007, the 20th of October, 13-15 June 2007, 2 janv. 2005
     "dmy": re.compile(
@@ -265,13 +304,48 @@ def _blocked(m: re.Match[str]) -> _Atom:
 
 
 def _numeric_atom(kind: str, m: re.Match[str]) -> _Atom:
+    if kind in ("cjk_num", "cjk_md_num"):
+        return _cjk_atom(m)
     year, month, day = _int(m, "y"), _int(m, "m"), _int(m, "d")
-    if year is None or month is None or day is None:
+    if month is None or day is None or (year is None and kind not in ("md_num", "dmy_num")):
         return _blocked(m)
-    if kind == "dmy_num" and month > 12 and day <= 12:
-        # Only month-first is valid (US style "03/14/2017"): read it so rather than drop it.
-        month, day = day, month
-    point = _Point(year, month, day, _time_of(m))
+    if kind == "dmy_num" and m.group("yy"):
+        if m.group("sep") != "/" and (len(m.group("d")) != 2 or len(m.group("m")) != 2):
+            return _blocked(m)
+        year = _century(int(m.group("yy")))
+    time = _time_of(m)
+    if kind in ("iso", "ymd_num"):
+        point = _Point(year, month, day, time)
+        return _Atom(m.start(), m.end(), point) if _valid(point) else _blocked(m)
+    # day and month in either order: day first as written ("dmy_num": European sites), month
+    # first for the year-less "02/23(金)" of Japanese lists; the other when only it is valid
+    # the two numbers as written, first and second
+    a, b = (month, day) if kind == "md_num" else (day, month)
+    dmy, mdy = _Point(year, b, a, time), _Point(year, a, b, time)
+    readings = [("mdy", mdy), ("dmy", dmy)] if kind == "md_num" else [("dmy", dmy), ("mdy", mdy)]
+    valid = [(order, p) for order, p in readings if _valid(p)]
+    if not valid:
+        return _blocked(m)
+    order, first = valid[0]
+    alt = valid[1][1] if len(valid) > 1 and valid[1][1] != first else None
+    return _Atom(m.start(), m.end(), first, order=order, alt=alt, forced=len(valid) == 1)
+
+
+def _century(yy: int) -> int:
+    """A two-digit year as strptime's `%y` reads it: 00-68 -> 2000s, 69-99 -> 1900s."""
+    return yy + (2000 if yy < 69 else 1900)
+
+
+def _cjk_atom(m: re.Match[str]) -> _Atom:
+    """2024年1月20日 (土) 午後5時30分: year, month, day and a clock, 12-hour with 午後/오후."""
+    year, month, day = _int(m, "y"), _int(m, "m"), _int(m, "d")
+    time = None
+    if m.group("H") is not None:
+        hour = int(m.group("H"))
+        if m.group("ampm") in ("午後", "오후") and hour < 12:
+            hour += 12
+        time = f"{hour:02d}:{m.group('M') or m.group('M2') or '00':0>2}"
+    point = _Point(year, month, day, time)
     return _Atom(m.start(), m.end(), point) if _valid(point) else _blocked(m)
 
 
@@ -348,6 +422,9 @@ def _kinds() -> tuple[_Kind, ...]:
         _Kind(p["iso"], numeric("iso"), "year", needs="-"),
         _Kind(p["ymd_num"], numeric("ymd_num"), "year", needs="./"),
         _Kind(p["dmy_num"], numeric("dmy_num"), "day", needs="./-"),
+        _Kind(p["md_num"], numeric("md_num"), "day", needs="/"),
+        _Kind(p["cjk_num"], numeric("cjk_num"), "year", needs="年년"),
+        _Kind(p["cjk_md_num"], numeric("cjk_md_num"), "day", needs="月월"),
         _Kind(p["dmy"], text("dmy"), "day", needs_month=True),
         _Kind(p["mdy"], text("mdy"), "month", needs_month=True, after_month="day"),
         _Kind(p["my"], text("my"), "month", needs_month=True, after_month="year"),
@@ -501,8 +578,10 @@ def _iso(p: _Point) -> str:
     return out
 
 
-def _to_span(atom: _Atom, context_year: int | None) -> DateSpan | None:
+def _to_span(atom: _Atom, context_year: int | None, order: str | None = None) -> DateSpan | None:
     first, last = atom.first, atom.last
+    if order is not None and atom.alt is not None and order != atom.order:
+        first = atom.alt
     if first.year is None and last is not None:
         first = _fill_year(first, last, later=False)
     if first.year is None:
@@ -586,30 +665,34 @@ def _fallback(text: str, lang: str | None) -> DateSpan | None:
 
 
 def parse_date(
-    text: str, *, context_year: int | None = None, lang: str | None = None
+    text: str, *, context_year: int | None = None, lang: str | None = None,
+    order: str | None = None,
 ) -> DateSpan | None:
     """The date (or range) written in `text`, or None.
 
     Reads the first `PARSE_LIMIT` characters. When `text` holds several dates, the first one
     more precise than a year range wins ("2014-2020 call, deadline 5 May 2017" -> 2017-05-05).
     `context_year` (the page's year) completes "On August 23 rd" or "gruodžio 6 d.". `lang` is
-    a hint for the dateparser fallback only. Relative expressions ("praėjusią savaitę") and
-    bare day numbers ("on 23rd and 24th") give None. Never raises.
+    a hint for the dateparser fallback only. `order` ("dmy" or "mdy", from `numeric_order`)
+    reads a numeric date valid in both orders (`05.12.15`) the page's way. Relative
+    expressions ("praėjusią savaitę") and bare day numbers ("on 23rd and 24th") give None.
+    Never raises.
     """
     try:
-        return _parse_date(text[:PARSE_LIMIT], context_year, lang)
+        return _parse_date(text[:PARSE_LIMIT], context_year, lang, order)
     except Exception:  # a date we cannot read is None, never a crash of the page
         return None
 
 
-def _parse_date(text: str, context_year: int | None, lang: str | None) -> DateSpan | None:
+def _parse_date(text: str, context_year: int | None, lang: str | None, order: str | None
+                ) -> DateSpan | None:
     whole = _WHOLE_YEAR_MONTH.fullmatch(text)
     if whole and 1 <= int(whole.group("m")) <= 12:
         return DateSpan(f"{whole.group('y')}-{whole.group('m')}")
     whole = _WHOLE_YEAR.fullmatch(text)
     if whole:
         return DateSpan(whole.group("y"))
-    spans = [(a, _to_span(a, context_year)) for a in _atoms(text)]
+    spans = [(a, _to_span(a, context_year, order)) for a in _atoms(text)]
     for atom, span in spans:
         if span is not None and not atom.year_range:
             return span
@@ -620,17 +703,19 @@ def _parse_date(text: str, context_year: int | None, lang: str | None) -> DateSp
 
 
 def find_date_matches(
-    text: str, *, context_year: int | None = None, limit: int = FIND_LIMIT
+    text: str, *, context_year: int | None = None, limit: int = FIND_LIMIT,
+    order: str | None = None,
 ) -> list[DateMatch]:
     """Every date expression in the first `limit` characters of `text`, in order.
 
     Year ranges (`2007–2013`) are included; bare years are not. A day and month without a
-    year is included with `span=None` unless `context_year` completes it. Never raises.
+    year is included with `span=None` unless `context_year` completes it; `order` as in
+    `parse_date`. Never raises.
     """
     try:
         head = text[:limit]
         return [
-            DateMatch(head[a.start : a.end], a.start, a.end, _to_span(a, context_year))
+            DateMatch(head[a.start : a.end], a.start, a.end, _to_span(a, context_year, order))
             for a in _atoms(head)
         ]
     except Exception:
@@ -674,3 +759,30 @@ def is_date_like(text: str) -> bool:
         return False  # every atom starts at a digit or a month name; a teaser line rarely does
     atoms = _atoms(s)
     return len(atoms) == 1 and atoms[0].start == 0 and atoms[0].end == len(s)
+
+
+def order_matters(text: str, order: str) -> bool:
+    """Whether `text` holds a numeric date that `order` reads otherwise than the default
+    (`05.12.15` with "mdy"); cheap, so that a page's dates are read again only when needed."""
+    return any(a.alt is not None and a.order != order for a in _atoms(text[:PARSE_LIMIT]))
+
+
+# Languages whose numeric dates put the month first: American English ("05.19.15" is May
+# 19th) and, for the year-less month/day of news lists, Japanese, Chinese and Korean.
+_MONTH_FIRST_LANGS = ("en-us", "ja", "zh", "ko")
+
+
+def numeric_order(texts: Iterable[str], lang: str | None = None) -> str | None:
+    """The order ("dmy" or "mdy") in which a page writes its numeric dates, or None.
+
+    The order that makes all of the given dates valid: one date that is valid in one order
+    only (`05.19.15`) settles it for every other (`05.12.15` is then May 12th). Dates valid
+    only in one order and others only in the other leave it open (None). Without such a
+    date, the page's language (`lang="en-US"`, `ja`) decides; otherwise None, and the
+    parser's default (day first) stands.
+    """
+    forced = {a.order for text in texts for a in _atoms(text[:PARSE_LIMIT]) if a.forced}
+    if forced:
+        return forced.pop() if len(forced) == 1 else None
+    tag = (lang or "").strip().lower().replace("_", "-")
+    return "mdy" if tag.startswith(_MONTH_FIRST_LANGS) else None

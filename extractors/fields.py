@@ -92,16 +92,18 @@ def has_event_labels(text_lines: Sequence[str]) -> bool:
     return "organiser" in found or "location" in found
 
 
-def date_range(text: str, context_year: int | None = None) -> DateSpan | None:
+def date_range(text: str, context_year: int | None = None, order: str | None = None
+               ) -> DateSpan | None:
     """The date or range in a short text, joining two dates that the date parser reads apart.
 
     "Friday 20 February 2015 – Sunday 22 February 2015": the weekday after the dash hides the
-    range from `parse_date`, which then gives the first day only.
+    range from `parse_date`, which then gives the first day only. `order` as `parse_date`'s.
     """
-    span = parse_date(text, context_year=context_year)
+    span = parse_date(text, context_year=context_year, order=order)
     if span is None or span.end is not None or not _RANGE_HINT.search(text):
         return span
-    matches = [m for m in find_date_matches(text, context_year=context_year)[:3] if m.span]
+    matches = [m for m in find_date_matches(text, context_year=context_year, order=order)[:3]
+               if m.span]
     if len(matches) >= 2 and _RANGE_GAP.match(text[matches[0].end:matches[1].start]):
         first, second = matches[0].span, matches[1].span
         if first and second and second.start > first.start:

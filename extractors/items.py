@@ -1,7 +1,8 @@
 """One list block -> one item: its title, link, date, teaser and labelled fields.
 
-`lists.py` finds the repeated blocks of a page; this module reads each one. Split from it to
-keep both under the size the style guide asks for; nothing else uses it.
+`lists.py` finds the repeated blocks of a page; this module reads each one (and `events.py`
+an event page's blocks). The dates a listing shows in its own ways (bylines, year-less dates,
+clock times, UTC `<time>`s) are read by `item_dates.py`.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from lxml.html import HtmlElement
 from extractors.dates import DateSpan, find_date_matches, is_date_like
 from extractors.fields import date_range, labelled_fields
 from extractors.html import absolute_url, lines, norm, text_of
+from extractors.item_dates import is_byline, is_stamp, shown_date
 from extractors.records import Event, NewsItem
-from extractors.structured import machine_date
 from extractors.xpaths import (
     BLOCK_TAGS,
     DATE_CLASS_CUT,
     DATE_CLASS_RE,
+    HAS_BLOCK,
     HEADING_TAGS,
     LOCATION_CLASS_RE,
     ORGANISER_CLASS_RE,
@@ -33,14 +35,17 @@ from extractors.xpaths import (
 )
 
 _DIGIT = re.compile(r"\d")
+_LETTER = re.compile(r"[^\W\d_]")
 _Named = tuple[HtmlElement, str]  # an element with a class or an itemprop, and its class
 _READ_MORE_LONGEST_FIRST = tuple(" " + p for p in sorted(READ_MORE, key=len, reverse=True))
 _TRIM = " .…»›>→|:-–"
+_LINE_ENDS = BLOCK_TAGS | {"br"}
 MOSTLY_DATE = 0.4  # share of a line a date must cover for the line to be "the date line"
 TITLE_MIN_WORDS = 3  # a link of fewer words is a title only when no other link has more
 STANDALONE_SHARE = 0.5  # of its block's text a title link covers (inline links cover less)
 SHORT_LINE = 100  # characters: a line this short is an item line ("date Title, City"), not prose
 MAX_FIELD = 300  # characters; a longer "location" is a paragraph with a matching class
+CARD_TITLE_MIN = 12  # characters of a card's title line when it has fewer than three words
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +67,14 @@ class Item:
     event_signal: bool = False  # labels or fields that only events have
     linked: bool = True  # the title is a link, or a Read more link gives the URL
     link_chars: int = 0  # characters of link text in the teaser: a menu's "teaser" is all links
+    # the text the date was read from (None for a machine-readable one): read again once the
+    # page's conventions are known (`item_dates.settle_date`), or for a year-less date's year
+    date_text: str | None = None
+    # the block shows when it was published without a complete date: "02/23(金) 19:18",
+    # "1月20日", "11時00分"; or its date was read from a byline among other words ("Posted
+    # in Press Releases on April 17, 2015 |"). Either makes a list only when nearly every
+    # block has one: a post's one dated byline beside its share links is no list.
+    stamp: bool = False
 
     def as_news(self) -> NewsItem:
         return NewsItem(self.title, self.date.start if self.date else None, self.summary,
@@ -95,13 +108,16 @@ class _Texts(dict[HtmlElement, str]):
         return text
 
 
-def date_header(block: Block) -> DateSpan | None:
-    """A date-only sibling just before a block: lists grouped under date headings."""
+def date_header(block: Block) -> tuple[DateSpan | None, str | None]:
+    """A date-only sibling just before a block (lists grouped under date headings): the date
+    and its text; a year-less one gives only its text."""
     for el in reversed(block.before):
         text = text_of(el)
         if text and mostly_date(text):
-            return date_range(text)
-    return None
+            return date_range(text), text
+        if text and is_stamp(text):
+            return None, text
+    return None, None
 
 
 def read_block(block: Block, base: str, columns: list[str | None] | None,
@@ -114,19 +130,32 @@ def read_block(block: Block, base: str, columns: list[str | None] | None,
         return None
     url = absolute_url(link.get("href") if link is not None else None, base)
     named = _named(block.parts)
-    date, date_els = _date(block, title_el, cells.get("date"), selectors, texts, named)
+    date, date_els, date_text = _date(block, title_el, cells.get("date"), selectors, texts, named)
     skip = {title_el, *date_els, *_furniture(block.parts, texts)}
     skip.update(cells.values())
     text_lines = [ln for part in block.parts for ln in lines(part, exclude=skip)]
     found = labelled_fields(text_lines)
     if "date" in found.fields and date is None:
-        date = date_range(found.fields["date"])
+        date_text = found.fields["date"]
+        date = date_range(date_text)
     unused = [ln for i, ln in enumerate(text_lines) if i not in found.used and ln != title]
+    byline = False
     if date is None:
-        date = next((date_range(ln) for ln in unused if mostly_date(ln)), None)
+        line = next((ln for ln in unused if mostly_date(ln)), None)
+        if line is None:
+            line = next((ln for ln in unused if is_byline(ln)), None)
+            byline = line is not None
+        if line is not None:
+            date, date_text = date_range(line), line
     rest = [ln for ln in unused if not _noise(ln, title)]
     if date is None and block.before:
-        date = date_header(block)
+        date, header = date_header(block)
+        date_text = date_text or header
+    if date is None:  # a year-less date or a clock time still says "a dated item"
+        date_text = date_text if date_text and is_stamp(date_text) else next(
+            (ln for ln in unused if is_stamp(ln)), None)
+    if date_text is not None and date_text in rest:
+        rest.remove(date_text)  # "Posted in Press Releases on April 17, 2015": a byline
     organiser = found.fields.get("organiser") or _field(block, cells, "organiser", selectors,
                                                         named)
     location = found.fields.get("location") or _field(block, cells, "location", selectors,
@@ -137,7 +166,7 @@ def read_block(block: Block, base: str, columns: list[str | None] | None,
                      if a not in skip and a is not link and a not in inside_title)
     summary = _summary(block, rest, skip, selectors, named)
     return Item(title, url, date, summary, organiser, location, signal, link is not None,
-                link_chars)
+                link_chars, date_text, byline or (date is None and date_text is not None))
 
 
 def first_of(*elements: HtmlElement | None) -> HtmlElement | None:
@@ -180,12 +209,45 @@ def _title(parts: tuple[HtmlElement, ...], cell: HtmlElement | None,
     if chosen is not None:
         link = first_of(_select(parts, selectors, "link"), _link_of(chosen, parts, texts))
         text = _link_title(chosen, texts) if chosen.tag == "a" else texts[chosen]
+        if (link is not None and chosen.tag not in HEADING_TAGS and chosen.tag != "a"
+                and chosen is not cell and link in chosen.iterdescendants("a")
+                and len(texts[link]) >= STANDALONE_SHARE * len(text)):
+            # `<td class="title"><a>Title</a> <span>(example.org)</span></td>`: a title-classed
+            # box around the link names the item by the link
+            text = _link_title(link, texts)
         return chosen, text, link
     textual = _textual(_links(parts), texts) if textual is None else textual
     if not textual:
         return None, "", None
     best = _title_link(textual, texts)
-    return best, _link_title(best, texts), first_of(_select(parts, selectors, "link"), best)
+    link = first_of(_select(parts, selectors, "link"), best)
+    card = _card_title(best, texts) if HAS_BLOCK(best) else None
+    if card is not None:
+        return card[0], card[1], link
+    return best, _link_title(best, texts), link
+
+
+def _card_title(link: HtmlElement, texts: _Texts) -> tuple[HtmlElement, str] | None:
+    """The title line of a link that is a whole card (picture, title, date, source in one
+    `<a>`): its `title` attribute when that is one of its lines, else its first line that
+    is neither a date nor a time, of three words or twelve characters (a category label
+    before the title is shorter), else its longest. With the element holding that line, so
+    that the card's other lines (its date) are still read; None for a one-line link.
+    """
+    shown = lines(link)
+    if len(shown) < 2:
+        return None
+    named = norm(link.get("title"))
+    plain = [ln for ln in shown if not mostly_date(ln) and not is_stamp(ln)
+             and not is_read_more(ln)]
+    if not plain:
+        return None
+    title = named if named in plain else next(
+        (ln for ln in plain if len(ln.split()) >= TITLE_MIN_WORDS or len(ln) >= CARD_TITLE_MIN),
+        max(plain, key=len))
+    holder = next((el for el in link.iterdescendants(etree.Element) if texts[el] == title),
+                  link)
+    return holder, title
 
 
 def _links(parts: tuple[HtmlElement, ...]) -> list[HtmlElement]:
@@ -231,12 +293,35 @@ def _title_link(links: list[HtmlElement], texts: _Texts) -> HtmlElement:
 
 
 def _standalone(link: HtmlElement, texts: _Texts) -> bool:
-    """A link that is its line, not a few words inside running text (a paragraph's link)."""
+    """A link that is its line, not a few words inside running text (a paragraph's link).
+
+    A link holding block elements (a card: picture, title, date) is a block of its own.
+    """
+    if HAS_BLOCK(link):
+        return True
     block = next((a for a in link.iterancestors() if a.tag in BLOCK_TAGS), None)
     if block is None:
         return True
     around = len(norm(block.text_content()))
-    return around <= SHORT_LINE or len(texts[link]) >= STANDALONE_SHARE * around
+    return (around <= SHORT_LINE or len(texts[link]) >= STANDALONE_SHARE * around
+            or _own_line(link))
+
+
+def _own_line(el: HtmlElement) -> bool:
+    """Nothing but white space between the element and a line break on either side:
+    `<li><a>Title</a><br>Posted on April 17, 2015 | Preview<br>Tags: ...</li>`."""
+    parent = el.getparent()
+    # `<strong><a>Title</a></strong><br>`: the inline wrapper is what stands on the line
+    while (parent is not None and parent.tag not in BLOCK_TAGS and not (parent.text or "").strip()
+           and len(parent) == 1 and not (el.tail or "").strip()):
+        el, parent = parent, parent.getparent()
+    if parent is None:
+        return True
+    prev, nxt = el.getprevious(), el.getnext()
+    before = (parent.text or "") if prev is None else (prev.tail or "")
+    if before.strip() or (prev is not None and prev.tag not in _LINE_ENDS):
+        return False
+    return not (el.tail or "").strip() and (nxt is None or nxt.tag in _LINE_ENDS)
 
 
 def _heading_in(parts: tuple[HtmlElement, ...], texts: _Texts) -> HtmlElement | None:
@@ -284,33 +369,42 @@ def _link_title(link: HtmlElement, texts: _Texts) -> str:
 
 def _date(block: Block, title_el: HtmlElement | None, cell: HtmlElement | None,
           selectors: Mapping[str, str] | None, texts: _Texts, named: list[_Named]
-          ) -> tuple[DateSpan | None, list[HtmlElement]]:
-    """The block's date: selector, <time>, a date-classed element, the block's title attribute.
+          ) -> tuple[DateSpan | None, list[HtmlElement], str | None]:
+    """The block's date: selector, <time>, a date-classed element, the block's title attribute;
+    with the elements it was read from and the text it was read from (None when machine-
+    readable). Without a date, the text of a year-less one ("02/23(金)") if the block has it.
 
     The first found wins; another that starts the same day but is a range lends its end
     (`<time datetime="2015-02-20">` plus a title "20 February – 22 February 2015").
     """
-    found: list[tuple[DateSpan, HtmlElement]] = []
+    found: list[tuple[DateSpan, HtmlElement, str | None]] = []
+    stamp: str | None = None
     chosen = first_of(_select(block.parts, selectors, "date"), cell)
     for el in [chosen] if chosen is not None else _date_elements(block.parts, named, title_el):
         text = texts[el]
-        span = machine_date(el.get("datetime") or el.get("content")) or (
-            date_range(text) if text and len(text) <= 100 else None)
+        machine = el.get("datetime") or el.get("content")
+        span = shown_date(machine, text) if machine else None
         if span:
-            found.append((span, el))
+            found.append((span, el, None))
+            continue
+        span = date_range(text) if text and len(text) <= 100 else None
+        if span:
+            found.append((span, el, text))
+        elif stamp is None and text and is_stamp(text):
+            stamp = text
     attr = block.parts[0].get("title") or block.parts[0].get("data-date")
     span = date_range(attr) if attr and mostly_date(attr) else None
     if span:
-        found.append((span, block.parts[0]))
+        found.append((span, block.parts[0], attr))
     if not found:
-        return None, []
-    best = found[0][0]
+        return None, [], stamp
+    best, _, best_text = found[0]
     if best.end is None:
-        for other, _ in found[1:]:
+        for other, _, _ in found[1:]:
             if other.end and other.start[:10] == best.start[:10]:
                 best = DateSpan(best.start, other.end)
                 break
-    return best, [el for _, el in found if el is not block.parts[0]]
+    return best, [el for _, el, _ in found if el is not block.parts[0]], best_text
 
 
 def _date_elements(parts: tuple[HtmlElement, ...], named: list[_Named],
@@ -387,4 +481,5 @@ def _summary(block: Block, rest: list[str], skip: set[HtmlElement],
     if low.endswith(_READ_MORE_LONGEST_FIRST):  # one C call rules out most teasers
         phrase = next(p for p in _READ_MORE_LONGEST_FIRST if low.endswith(p))
         text = text[: -len(phrase)].rstrip()
-    return text or None
+    # "1." (a rank), "|": no teaser is without a letter
+    return text if text and _LETTER.search(text) else None

@@ -4,20 +4,27 @@ How a list is found, whatever the markup:
 1. Every element's children are grouped by signature (tag + first class token, digits
    dropped: "views-row-3" and "views-row-4" are one signature, "post-12"/"post-13" too).
 2. A group of two or more is read either as *wrapped* items (each member is one item: `<li>`,
-   `<article>`, `<tr>`, `<div class=event>`) or as *flat* items (the members are the titles,
-   `<h3>`/`<dt>`, and each item runs from its title, plus a date just before it, up to the
-   next one).
+   `<article>`, `<tr>`, `<div class=event>`, a card that is one `<a>`) or as *flat* items
+   (the members are the titles, `<h3>`/`<dt>`, and each item runs from its title, plus a date
+   just before it when the first title has one too, up to the next one). When neither reads
+   as a list, an item may stand over two or three rows (`rows.py`: a title row and its
+   subtext row, a date row and its content row).
 3. A group is a list when most blocks have a linked title with distinct links and either most
-   carry a date or most carry a teaser ("Success stories": title, teaser, Read more).
+   carry a date, most carry a teaser ("Success stories": title, teaser, Read more), or nearly
+   all show a year-less date or a clock time ("02/23(金) 19:18", "11時00分").
 4. Lists are taken innermost first: a block that holds a whole list is a column, not an item.
    Lists under navigation, headers, footers, sidebars or cookie banners are never read.
-The fields of one block (title, link, date, teaser, labels) are read by `items.read_block`.
+5. With "auto", a page with prose of its own is an article and its lists are related-news
+   boxes, unless a list of many day-dated items outweighs that prose (a release table under
+   an introduction).
+The fields of one block (title, link, date, teaser, labels) are read by `items.read_block`;
+once the page is read, numeric dates are settled in the page's order and year-less ones in
+the page's year (`item_dates.py`).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -25,11 +32,14 @@ from itertools import pairwise
 
 from lxml.html import HtmlElement
 
+from extractors.dates import numeric_order
 from extractors.fields import table_columns
 from extractors.html import in_boilerplate, iter_elements, lines, norm, text_of
+from extractors.item_dates import page_lang, reference_date, settle_date
 from extractors.items import Block, Item, mostly_date, read_block
 from extractors.records import Event, NewsItem
 from extractors.registry import Found, Page, extractor
+from extractors.rows import alternating, opens_item, periodic, signature
 from extractors.structured import structured
 from extractors.xpaths import (
     COMMENTS_RE,
@@ -41,7 +51,6 @@ from extractors.xpaths import (
     SKIP_TAGS,
 )
 
-_DIGITS = re.compile(r"\d+")
 _NOT_ITEMS = SKIP_TAGS | {"br", "hr", "img", "input", "label", "link", "meta"}
 _FLAT_TITLES = frozenset({"h2", "h3", "h4", "h5", "h6", "dt"})
 PROBE = 3  # blocks read before a group whose blocks are all plain links is given up
@@ -49,9 +58,16 @@ MIN_ITEMS = 2  # one block is not a repetition; a one-item list is read as an ar
 TITLED_SHARE = 0.7  # blocks with a linked title, of all blocks (a header row may have none)
 DATED_SHARE = 0.5  # dated blocks for a dated list
 TEASER_SHARE = 0.7  # blocks with a teaser for an undated list
+# A list whose blocks show only year-less dates, clock times ("02/23(金) 19:18", "11時00分")
+# or dates in bylines: nearly every block must show one, and there must be a few (a post's
+# "Posted at 12:11 PM" or "1.12.2022 | Source: ..." beside a share link is not a list)
+STAMPED_SHARE = 0.8
+STAMPED_MIN = 3
 TEASER_MIN = 40  # characters of teaser that make a block more than a link (a menu entry)
 TEASER_MAX = 1500  # a longer "teaser" is a page section or a column, not a list item
 PROSE_MIN = 600  # characters of prose outside the lists that make a page an article
+LISTING_ITEMS = 10  # items of one list that, with LISTING_WEIGHT, make a page a listing
+LISTING_WEIGHT = 3  # times the prose's characters the lists' text must reach for that
 TEASER_LINK_SHARE = 0.5  # a teaser is prose; a block whose "teaser" is links is a menu
 MAX_LINKS = 12  # links per block; more is a menu, a column or a whole page region
 
@@ -84,15 +100,25 @@ def _records(page: Page) -> Found:
     events: list[Event] = list(data.events)
     # schema.org wins: the page's own markup of an item it also describes is not a second one
     described = {(e.title.lower(), (e.start_date or "")[:10]) for e in data.events}
-    for group in find_groups(page):
+    groups = find_groups(page)
+    order = numeric_order([it.date_text for g in groups for it in g.items if it.date_text],
+                          page_lang(page))
+
+    def reference() -> str | None:
+        return reference_date(page, (it.date for g in groups for it in g.items))
+
+    for group in groups:
         as_events = page.kind == "events" or (page.kind != "news_list" and group.event_like)
         for item in group.items:
+            if item.date_text is not None and (order is not None or item.date is None):
+                settled = settle_date(item.date, item.date_text, order, reference)
+                item = item if settled == item.date else replace(item, date=settled)
             if not as_events:
                 news.append(item.as_news())
             # an event without a date is a link, not an event
             elif item.date and (item.title.lower(), item.date.start[:10]) not in described:
                 events.append(item.as_event())
-    return Found(news=tuple(_unique_news(news)), events=tuple(_unique_events(events)))
+    return Found(news=tuple(_unique_news(news, page.url)), events=tuple(_unique_events(events)))
 
 
 def find_groups(page: Page) -> list[Group]:
@@ -150,7 +176,18 @@ def _article_like(page: Page, groups: list[Group]) -> bool:
             continue
         if not in_boilerplate(parent, page.furniture):
             prose += len(norm(run))
-    return prose >= PROSE_MIN
+    return prose >= PROSE_MIN and not _listing(groups, prose)
+
+
+def _listing(groups: list[Group], prose: int) -> bool:
+    """A listing with an introduction (a security-release table under a few paragraphs on
+    how updates are announced): a list of many items, most dated to the day, whose text
+    outweighs the prose several times. An article's related-news box has a handful of items;
+    its comments and its references (years) are not dated to the day."""
+    big = [g for g in groups if len(g.items) >= LISTING_ITEMS and sum(
+        1 for it in g.items if it.date and len(it.date.start) >= 10) >= DATED_SHARE * len(g.items)]
+    listed = sum(len(it.title) + len(it.summary or "") for g in big for it in g.items)
+    return bool(big) and listed >= LISTING_WEIGHT * prose
 
 
 def list_text(page: Page) -> str:
@@ -207,21 +244,6 @@ def _mark_ancestors(el: HtmlElement | None, marked: set[HtmlElement]) -> None:
         el = el.getparent()
 
 
-def signature(el: HtmlElement) -> str:
-    """Tag and first class; for a class-less element, its first child's when that has one.
-
-    Old table layouts put one item over several class-less rows (`<tr><td class=newstitle>`,
-    `<tr><td class=newstext>`); the cell's class is what tells title rows from teaser rows.
-    """
-    first = (el.get("class") or "").split()[:1]
-    if first:
-        return f"{el.tag}.{_DIGITS.sub('', first[0])}"
-    child = next((c for c in el if isinstance(c.tag, str)), None)
-    inner = (child.get("class") or "").split()[:1] if child is not None else []
-    return f"{el.tag}>{child.tag}.{_DIGITS.sub('', inner[0])}" if inner and child is not None \
-        else f"{el.tag}."
-
-
 def _groups_in(parent: HtmlElement, page: Page, holds_list: set[HtmlElement],
                single: bool = False) -> Iterator[Group]:
     base, selectors = page.url, page.selectors
@@ -230,6 +252,10 @@ def _groups_in(parent: HtmlElement, page: Page, holds_list: set[HtmlElement],
     for i, child in enumerate(children):
         by_sig[signature(child)].append(i)
     least = 1 if single or _list_hint(parent) else MIN_ITEMS
+    found: list[Group] = []
+    paired: set[HtmlElement] = set()  # rows that a multi-row item took
+    multi: set[int] = set()  # the groups of multi-row items
+    taken: set[HtmlElement] = set()  # every part of every block found so far
     for positions in by_sig.values():
         if len(positions) < least:
             continue
@@ -245,8 +271,23 @@ def _groups_in(parent: HtmlElement, page: Page, holds_list: set[HtmlElement],
             group = _judge(parent, _segments(children, positions), base, selectors)
         if group is None:
             blocks = [Block((m,), _before(children, positions, n)) for n, m in enumerate(members)]
+            if not any(_is_lead(el) for el in blocks[0].before):
+                # no date heads the first item: a date between two items ends the one before
+                blocks = [Block((m,)) for m in members]
             group = _judge(parent, blocks, base, selectors, least)
+        if group is None and not taken.intersection(members):
+            # one item over two or three rows: each row alone is no item
+            rows = periodic(children, positions) or alternating(members) or []
+            group = _judge(parent, rows, base, selectors) if rows and opens_item(rows[0]) else None
+            if group is not None:
+                paired.update(part for block in rows for part in block.parts)
+                multi.add(id(group))
         if group is not None:
+            found.append(group)
+            taken.update(part for block in group.blocks for part in block.parts)
+    for group in found:
+        # the subtext rows of a title row / subtext row table, once paired, are not items
+        if id(group) in multi or not any(b.parts[0] in paired for b in group.blocks):
             yield group
 
 
@@ -274,9 +315,11 @@ def _judge(parent: HtmlElement, blocks: list[Block], base: str,
     urls = {it.url for it in titled}
     if len(urls) < TITLED_SHARE * len(titled):
         return None  # the same link everywhere: a widget, not a list of items
-    dated = sum(1 for it in titled if it.date is not None)
+    dated = sum(1 for it in titled if it.date is not None and not it.stamp)
+    stamped = sum(1 for it in titled if it.date is not None or it.stamp)
     teasers = sum(1 for it in titled if _teaser(it))
-    if dated < DATED_SHARE * len(titled) and teasers < TEASER_SHARE * len(titled):
+    if (dated < DATED_SHARE * len(titled) and teasers < TEASER_SHARE * len(titled)
+            and (stamped < STAMPED_SHARE * len(titled) or len(titled) < STAMPED_MIN)):
         return None
     heading = _heading_above(parent, blocks[0].parts[0])
     return Group(tuple(titled), parent, heading, _event_like(parent, heading, titled),
@@ -301,7 +344,7 @@ def _read_blocks(blocks: list[Block], base: str, columns: list[str | None] | Non
                 return None
             continue
         items.append(item)
-        weak += item.date is None and not _teaser(item)
+        weak += item.date is None and not item.stamp and not _teaser(item)
         if weak > len(blocks) * (1 - DATED_SHARE) or weak == len(items) == PROBE:
             return None  # neither dated nor teasers: a menu or a run of links
     return items
@@ -350,9 +393,12 @@ def _segments(children: list[HtmlElement], positions: list[int]) -> list[Block]:
     """Flat items: from each title (and the date or picture just before it) to the next."""
     starts: list[int] = []
     prev = -1
+    # a date (or picture) before the first title leads every item; without one, what stands
+    # before a title ends the item before it ("Title, date, teaser" items)
+    leads = positions[0] > 0 and _is_lead(children[positions[0] - 1])
     for pos in positions:
         start = pos
-        while start - 1 > prev and _is_lead(children[start - 1]):
+        while leads and start - 1 > prev and _is_lead(children[start - 1]):
             start -= 1
         starts.append(start)
         prev = pos
@@ -428,13 +474,27 @@ def _selected_groups(root: HtmlElement, base: str, selectors: Mapping[str, str])
     return [Group(kept, container, heading, _event_like(container, heading, list(kept)))]
 
 
-def _unique_news(items: list[NewsItem]) -> Iterator[NewsItem]:
-    seen: set[tuple[str, str | None]] = set()
+def _unique_news(items: list[NewsItem], page_url: str) -> Iterator[NewsItem]:
+    """Each item once: by URL when it has one (schema.org's `ItemList` and the page's own list
+    name one article in two wordings; the first, schema.org's, wins and takes a date or
+    teaser only the other has), else by title. Items that link to the listing itself
+    (expandable teasers) are told apart by title."""
+    own = _url_key(page_url)
+    kept: dict[tuple[str, str | None], NewsItem] = {}
     for item in items:
-        key = (item.title.lower(), item.url)
-        if key not in seen:
-            seen.add(key)
-            yield item
+        url = _url_key(item.url) if item.url else None
+        key = ("", url) if url and url != own else (item.title.lower(), url)
+        first = kept.get(key)
+        if first is None:
+            kept[key] = item
+        elif first.date is None or first.summary is None:
+            kept[key] = replace(first, date=first.date or item.date,
+                                summary=first.summary or item.summary)
+    yield from kept.values()
+
+
+def _url_key(url: str) -> str:
+    return url.split("#", 1)[0].rstrip("/")
 
 
 def _unique_events(items: list[Event]) -> Iterator[Event]:

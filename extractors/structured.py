@@ -291,8 +291,15 @@ def _list_items(flat: list[Thing], base: str) -> Iterator[NewsItem]:
             if news and news.url is None:
                 news = NewsItem(news.title, news.date, news.summary,
                                 absolute_url(_text(element.get("url")), base))
-            if news:
+            # a list of the page's own parts (the slides of a gallery, all at its own URL)
+            # names no other page: those are no items of a listing
+            if news and not _same_page(news.url, base):
                 yield news
+
+
+def _same_page(url: str | None, base: str) -> bool:
+    own = (absolute_url(base, base) or "").rstrip("/")
+    return url is not None and url.split("#", 1)[0].rstrip("/") == own
 
 
 def _is_page_itself(thing: Thing, url: str) -> bool:

@@ -110,6 +110,13 @@ DATE_LABELS = (
 )
 END_DATE_LABELS = ("end date", "date de fin", "pabaigos data", "enddatum", "ends")
 
+# <meta> names of the page's own date (Open Graph, Dublin Core, schema.org, plain "date"):
+# the year a list's year-less dates ("02/23(金)") belong to
+META_DATE_RE = re.compile(
+    r"^(?:article:(?:published|modified)_time|og:updated_time|date|pubdate|publishdate|"
+    r"dc\.date|dcterms\.(?:date|modified|issued|created)|datepublished|datemodified|"
+    r"last-modified)$", re.I)
+
 # class / id tokens that name a field inside a list item (a date span, a venue paragraph).
 DATE_CLASS_RE = re.compile(r"date|time|when|datum|data|published|posted|day|calendar", re.I)
 # a date element that says when the page was edited, not first published

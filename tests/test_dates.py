@@ -120,6 +120,23 @@ FORMS = [
     ("12 stycznia 2019", "pl", "2019-01-12", None),
     ("12 stycznia 2019", "en+pl", "2019-01-12", None),
     ("12 stycznia 2019", "xx", "2019-01-12", None),  # an unknown language hint is ignored
+    # two-digit years (strptime's %y), day first unless only month first is valid
+    ("05.19.15", None, "2015-05-19", None),
+    ("19.05.15", None, "2015-05-19", None),
+    ("5/19/15", None, "2015-05-19", None),
+    ("31-12-99", None, "1999-12-31", None),
+    ("05.12.15", None, "2015-12-05", None),
+    # Japanese, Chinese and Korean
+    ("2024年1月20日", None, "2024-01-20", None),
+    ("2024年1月20日(土) 5:00", None, "2024-01-20T05:00", None),
+    ("2022年7月", None, "2022-07", None),
+    ("2024년 1월 20일", None, "2024-01-20", None),
+    ("1月20日", 2024, "2024-01-20", None),
+    ("10月29日午後10時15分", 2022, "2022-10-29T22:15", None),
+    # a year-less month/day with a weekday in brackets or a clock (Japanese lists)
+    ("02/23(金) 19:18", 2024, "2024-02-23T19:18", None),
+    ("2/23 19:18", 2024, "2024-02-23T19:18", None),
+    ("23/02(金)", 2024, "2024-02-23", None),  # only day first is valid
 ]
 
 
@@ -149,10 +166,38 @@ def test_forms(text, context, start, end):
         "12 2017",
         "Savanorių pr. 178F, Vilnius",
         "+370 5 264 4700",
+        "iOS 16.7.11",  # a version: a dot date with a two-digit year is zero-padded
+        "16.7.11",
+        "3/4",  # a fraction: a year-less month/day needs a weekday or a clock
+        "3/4 (all)",
+        "12-34-56",
+        "02/23(金) 19:18",  # year-less, no context year
+        "1月20日",
+        "日本時間11時",
     ],
 )
 def test_not_dates(text):
     assert parse_date(text) is None
+
+
+def test_numeric_order_reads_ambiguous_dates_the_page_way():
+    assert parse_date("05.12.15", order="mdy") == DateSpan("2015-05-12")
+    assert parse_date("05.12.15", order="dmy") == DateSpan("2015-12-05")
+    assert parse_date("05.19.15", order="dmy") == DateSpan("2015-05-19")  # the only valid one
+    assert parse_date("05/06(金)", context_year=2024) == DateSpan("2024-05-06")
+    assert parse_date("05/06(金)", context_year=2024, order="dmy") == DateSpan("2024-06-05")
+
+
+def test_numeric_order_is_the_one_that_makes_every_date_valid():
+    assert dates.numeric_order(["05.12.15", "05.19.15"]) == "mdy"
+    assert dates.numeric_order(["05.12.15", "19.05.15"], "en-US") == "dmy"
+    assert dates.numeric_order(["05.19.15", "19.05.15"]) is None  # both orders forced: open
+    assert dates.numeric_order(["05.12.15"], "en-US") == "mdy"
+    assert dates.numeric_order(["05.12.15"], "en_us") == "mdy"
+    assert dates.numeric_order(["02/03(金)"], "ja") == "mdy"
+    assert dates.numeric_order(["05.12.15"], "en-GB") is None
+    assert dates.numeric_order(["05.12.15"], None) is None
+    assert dates.numeric_order([], "lt") is None
 
 
 def test_year_needed_without_context():
@@ -368,6 +413,8 @@ LONGEST_MONTH = max(dates.MONTHS, key=len)
     "June2005, 13-15 June 2007, 29 May-2 June 2018",
     "x2017-03-04, 2017-03-04T10:00:00Z, 4.5.2017, 12/30/2017 13:44",
     "2007–2013 2014-2020 1999-2000",
+    "05.19.15, 5/19/15 10:30, 16.7.11, 02/23(金) 19:18, 2/23 19:18, 3/4",
+    "2024年1月20日(土) 5:00, 1月20日午後5時30分, 2022年7月, 2024년 1월 20일, 第2024年",
     "٢٠١٧-٠٣-٠٤ and ２０１７-03-04",
     "",
     "no dates here at all, just words",
@@ -379,6 +426,7 @@ def test_raw_atoms_equal_a_full_scan(text):
 SCAN_ALPHABET = st.sampled_from(
     list("0123456789 \u00a0\t.-–/:,\n") + list(dates.MONTHS)[::3]
     + ["mėn", "MĖN.", " m. ", " d.", "th", "the ", "of ", "to ", "iki ", "gada ", "ſ", "K", "x"]
+    + ["年", "月", "日", "(金)", "（土）", "午後", "時", "分", "/"]
 )
 
 

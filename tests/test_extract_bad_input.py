@@ -78,6 +78,53 @@ def test_100k_unclosed_tags_in_bounded_time():
     assert seconds < 60
 
 
+def test_5000_table_rows_in_bounded_time():
+    rows = "".join(f"<tr><td>{i % 28 + 1:02d}.{i % 12 + 1:02d}.2020</td><td><a href='/n/{i}'>"
+                   f"Press release number {i} of the year</a></td></tr>" for i in range(5000))
+    result, seconds = timed(f"<html><body><table>{rows}</table></body></html>")
+    assert seconds < 60
+    assert len(result.news) == 5000
+    assert result.news[4999].date == "2020-08-16" and result.news[4999].url.endswith("/n/4999")
+
+
+def test_5000_rows_of_bare_links_are_no_flood_of_items():
+    rows = "".join(f"<tr><td><a href='/n/{i}'>Link {i}</a></td><td>x</td></tr>"
+                   for i in range(5000))
+    result, seconds = timed(f"<html><body><table>{rows}</table></body></html>")
+    assert seconds < 60
+    assert result.news == () and result.events == ()
+
+
+def test_5000_alternating_date_and_content_rows_never_mix_two_items():
+    rows = "".join(f"<tr><td>{i % 28 + 1} May 2020</td></tr><tr><td><a href='/n/{i}'>Item {i} "
+                   f"of the long list</a></td></tr>" for i in range(2500))
+    result, seconds = timed(f"<html><body><table>{rows}</table></body></html>")
+    assert seconds < 60
+    assert [(n.title, n.date) for n in result.news] == [
+        (f"Item {i} of the long list", f"2020-05-{i % 28 + 1:02d}") for i in range(2500)]
+
+
+def test_every_item_with_the_same_date_is_still_one_item_each():
+    items = "".join(f"<li><a href='/n/{i}'>Story {i} of the day</a> <span class='date'>1 May "
+                    f"2020</span></li>" for i in range(3000))
+    result, seconds = timed(f"<html><body><ul>{items}</ul></body></html>")
+    assert seconds < 60
+    assert [(n.title, n.date, n.url) for n in result.news] == [
+        (f"Story {i} of the day", "2020-05-01", f"https://agency.example.eu/n/{i}")
+        for i in range(3000)]
+
+
+@pytest.mark.parametrize("kind", ["auto", "news_list"])
+def test_deeply_nested_lists_in_bounded_time_without_a_flood(kind):
+    # every item holds the next list: only the innermost list is a list, its items are few
+    level = "<ul>" + "".join(f"<li><a href='/n/{{d}}-{i}'>Item {{d}} {i} of the list</a> "
+                             f"2020-01-0{i + 1}" for i in range(2))
+    html = "".join(level.format(d=d) for d in range(400)) + "</li></ul>" * 400
+    result, seconds = timed(f"<html><body>{html}</body></html>", kind)
+    assert seconds < 60
+    assert len(result.news) <= 2
+
+
 @pytest.mark.slow
 def test_10mb_page_in_bounded_time():
     item = ("<div class='item'><span class='date'>{d} March 2020</span><h3><a href='/n/{i}'>"
