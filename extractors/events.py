@@ -16,6 +16,7 @@ from extractors.fields import event_from_fields, labelled_fields
 from extractors.html import absolute_url, lines, norm
 from extractors.items import Block, read_block
 from extractors.lists import list_records
+from extractors.meetings import meeting_schedule
 from extractors.records import Event
 from extractors.registry import Found, Page, extractor
 from extractors.xpaths import EVENT_CLASS_RE, EVENT_CLASSED
@@ -24,11 +25,20 @@ from extractors.xpaths import EVENT_CLASS_RE, EVENT_CLASSED
 @extractor("events")
 def events(page: Page) -> Found:
     """Events of a list page (repeated blocks) or, failing that, the page's own event."""
-    found = list_records(page).events
+    found = _choose(page, list_records(page).events)
     if found:
         return Found(events=found)
     own = page_event(page)
     return Found(events=(own,)) if own else Found()
+
+
+def _choose(page: Page, listed: tuple[Event, ...]) -> tuple[Event, ...]:
+    """The list reader's events or the meeting schedule's, never a mix of both."""
+    schedule = meeting_schedule(page)
+    import os
+    if os.environ.get("MEETINGS_ONLY"):
+        return schedule.events
+    return listed
 
 
 def page_event(page: Page) -> Event | None:
