@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 import lxml.etree as etree
@@ -60,10 +59,17 @@ _SCHEDULE_WORDS = re.compile(
 _POSTED = re.compile(
     r"(?:posted|published|updated|modified|revised|created|uploaded|added|last edited)"
     r"(?:\s+on)?\W{0,3}$|©\s*$|copyright\W{0,3}$", re.I)
+# a date an agenda item refers to ("Approval of June 21st, 2019 ... minutes") is another
+# meeting's, already listed where that meeting is
+_REFERENCE = re.compile(
+    r"\b(?:approv\w*|adopt\w*|ratif\w*|correct\w*|minutes)\s+(?:of|from|for)\s+(?:the\s+)?"
+    r"(?:(?:minutes|meeting)\s+(?:of|from|held on)\s+)?(?:the\s+)?$", re.I)
+# a machine timestamp shown as text ("2018-09-18T15:28:17+00:00"): when a post was saved
+_STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
 # a line, or what is left of one, that names a document of a meeting, not the meeting
 _DOC_WORDS = re.compile(
     r"^(?:(?:regular|special|open|closed|full|board|meeting|public|final|draft|revised|"
-    r"amended|approved|official|annual|session|committee|the)\s+)*"
+    r"amended|approved|official|annual|session|committee|the|event|more|view|see|read)\s+)*"
     r"(?:agendas?|minutes|video|audio|notices?|pdf|presentations?|packets?|summary|transcripts?|"
     r"recordings?|view|download|click here|here|documents?|materials?|attachments?|"
     r"(?:watch|listen)(?: live)?|live ?stream|report|details|more|read more|info|information|"
@@ -101,7 +107,9 @@ _AT_PLACE = re.compile(r"\b(?:at|in)\s+(?P<loc>(?:the\s+)?[A-Z0-9].*)")
 _PLACE_END = re.compile(
     r",?\s+(?:unless|until|except|beginning|starting|and will|on the|on (?:mon|tue|wed|thu|fri|"
     r"sat|sun)|from \d|every)\b|;|\s+at\s+\d|\s+@\s*\d|:$", re.I)
-_HOURS = re.compile(r"\b(?:hours|open|closed|office hours|phone|call)\b", re.I)
+# a line of office hours or contacts: its times are not a meeting's
+_HOURS = re.compile(r"\b(?:office hours|opening hours|business hours|hours\s*:|open (?:from|daily|"
+                    r"mon|tue|wed|thu|fri|sat|sun|\d)|phone|fax|call us)", re.I)
 _WEEKDAY = re.compile(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?$", re.I)
 _MONTH_TOKEN = re.compile(
     r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?$", re.I)
@@ -360,7 +368,8 @@ def _line_dates(text: str, i: int, context: int | None, month_first: bool
         if len(start) < 10:
             continue
         seen_day_month = True
-        if _POSTED.search(text[max(0, m.start - 30):m.start]):
+        before = text[max(0, m.start - 40):m.start]
+        if _POSTED.search(before) or _REFERENCE.search(before) or _STAMP.match(m.text):
             continue
         day, time = start[:10], start[11:16] or None
         numeric = _NUMERIC_DATE.match(m.text.strip())
@@ -724,28 +733,34 @@ def _read_schedule(page: Page) -> Schedule:
         _fields(item, lines, None)
     used = {j for item in items for j in item.lines}
     default_time, default_place = _defaults(lines, used, min(i.dated.line for i in items))
-    heading_title = _section_titles(lines, items)
-    events: list[Event] = []
-    bare = 0
+    sections = _section_titles(lines, items)
+    fallback = _page_name(page) or "Meeting"
+    meetings: list[_Meeting] = []
     for item in items:
-        own = item.title is not None or item.time is not None or item.location is not None
-        bare += not own
         time = item.dated.time or (item.time.time if item.time else None) or (
             default_time.time if default_time else None)
         end_time = item.time.end_time if item.time else None
         start = with_time(item.dated.day, time)
         end = item.dated.end_day or (with_time(item.dated.day, end_time) if end_time else None)
-        title = item.title or heading_title.get(id(item)) or _page_name(page) or "Meeting"
-        events.append(Event(title=title, start_date=start, end_date=end,
-                            location=item.location or default_place))
-    if bare > BARE_MAX or (bare > 31 and _dense(events)):
+        title = item.title or sections.get(id(item)) or fallback
+        event = Event(title=title, start_date=start, end_date=end,
+                      location=item.location or default_place)
+        own = item.title is not None or item.time is not None or item.location is not None
+        meetings.append(_Meeting(event, item.title is not None, own))
+    bare = sum(1 for m in meetings if not m.named)
+    if bare > BARE_MAX or (bare > 31 and _dense([m.event for m in meetings])):
         # a calendar of days, not a schedule: keep only what names itself
-        keep = [e for e, item in zip(events, items, strict=True)
-                if item.title is not None or item.time is not None or item.location is not None]
-        events = keep
-    merged = list(_merge(events))
+        meetings = [m for m in meetings if m.named]
+    merged = _merge(meetings)
     words = sum(1 for e in merged if _MEETING_WORD.search(e.title)) * 2 >= len(merged)
     return Schedule(tuple(merged), words)
+
+
+@dataclass(slots=True)
+class _Meeting:
+    event: Event
+    titled: bool  # the title is the item's own, not its section's or the page's
+    named: bool  # the item has a title, a time or a place of its own: more than a bare date
 
 
 def _dense(events: list[Event]) -> bool:
@@ -759,9 +774,11 @@ def _dense(events: list[Event]) -> bool:
 
 
 def _section_titles(lines: list[_Line], items: list[_Item]) -> dict[int, str]:
-    """For items without a title of their own: the nearest heading above them."""
+    """For items without a title of their own: the nearest heading or year line above them
+    ("2019 Board Meetings" -> "Board Meetings")."""
     out: dict[int, str] = {}
-    heads = [i for i, line in enumerate(lines) if line.heading]
+    heads = [i for i, line in enumerate(lines)
+             if line.heading or (len(line.text) <= 100 and _year_line(line) is not None)]
     for item in items:
         if item.title is not None:
             continue
@@ -785,25 +802,42 @@ def _page_name(page: Page) -> str | None:
     return norm(title.text_content()) if title is not None else None
 
 
-def _merge(events: list[Event]) -> Iterator[Event]:
-    """One event per meeting: the same day, time and title (or no time) seen twice (a row of
-    documents and the meeting's own line, an agenda and its minutes) is one meeting."""
-    seen: dict[tuple[str, str], int] = {}
-    out: list[Event] = []
-    for e in events:
-        day = (e.start_date or "")[:10]
-        key = (day, e.title.lower())
-        at = seen.get(key)
+def _merge(meetings: list[_Meeting]) -> list[Event]:
+    """One event per meeting. The same day seen twice is one meeting when both name the same
+    clock time (a tile, its details and its agenda, repeated), the same title with no
+    clashing time (an agenda and its minutes), or one of them has no title of its own (a
+    schedule's bare date and the row of its documents); two committees of one day stay two."""
+    out: list[_Meeting] = []
+    by_day: dict[str, list[int]] = {}
+    for m in meetings:
+        start = m.event.start_date or ""
+        at = None
+        for k in by_day.get(start[:10], []):
+            if _same_meeting(out[k], m):
+                at = k
+                break
         if at is not None:
             old = out[at]
-            same_time = len(old.start_date or "") <= 10 or len(e.start_date or "") <= 10 or \
-                old.start_date == e.start_date
-            if same_time:
-                out[at] = replace(old, start_date=max(old.start_date or "", e.start_date or "",
-                                                      key=len) or None,
-                                  end_date=old.end_date or e.end_date,
-                                  location=old.location or e.location)
-                continue
-        seen[key] = len(out)
-        out.append(e)
-    yield from out
+            out[at] = _Meeting(_combine(old.event, m.event) if old.titled or not m.titled
+                               else _combine(m.event, old.event),
+                               old.titled or m.titled, True)
+        else:
+            by_day.setdefault(start[:10], []).append(len(out))
+            out.append(m)
+    return [m.event for m in out]
+
+
+def _same_meeting(a: _Meeting, b: _Meeting) -> bool:
+    sa, sb = a.event.start_date or "", b.event.start_date or ""
+    if len(sa) > 10 and len(sb) > 10:
+        return sa == sb  # two clock times are two meetings; one time twice is one
+    if a.event.title.lower() == b.event.title.lower():
+        return True
+    return not (a.titled and b.titled)
+
+
+def _combine(first: Event, second: Event) -> Event:
+    """Two sightings of one meeting: `first`'s title, the more precise start, any place."""
+    start = max(first.start_date or "", second.start_date or "", key=len) or None
+    return replace(first, start_date=start, end_date=first.end_date or second.end_date,
+                   location=first.location or second.location)
