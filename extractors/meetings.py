@@ -58,7 +58,20 @@ _SCHEDULE_WORDS = re.compile(
 # the date a page was posted or edited on is not a meeting's
 _POSTED = re.compile(
     r"(?:posted|published|updated|modified|revised|created|uploaded|added|last edited)"
-    r"(?:\s+on)?\W{0,3}$|©\s*$|copyright\W{0,3}$", re.I)
+    r"(?:\s+on)?\W{0,3}(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s*)?$|©\s*$|"
+    r"copyright\W{0,3}$", re.I)
+# in a long line of prose, a meeting's date follows the verb that says it is one ("will hold
+# the following meetings on ..."), not any verb ("adopted the Policy on September 21, 2010")
+PROSE = 160  # characters: a longer line is a paragraph
+_MEETING_VERB = re.compile(
+    r"\b(?:held|hold|holds|scheduled|rescheduled|meet|meets|convene|convenes|take place|"
+    r"takes place|will be|next meeting|meeting (?:is|will|on))\b[^.]{0,60}$", re.I)
+# "End" / "To" before a date: the end of the meeting above, not a meeting
+_WEEKDAY_LEAD = re.compile(r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s*$", re.I)
+# a field's label alone is no title
+_LABEL_ONLY = re.compile(r"^(?:start|starts|end|ends|when|date|dates|time|times|location|where|"
+                         r"place|venue|details|description|event details)\W*$", re.I)
+_END_LABEL = re.compile(r"^\W*(?:end|ends|end date|end time|to|until|finish)\W*$", re.I)
 # a date an agenda item refers to ("Approval of June 21st, 2019 ... minutes") is another
 # meeting's, already listed where that meeting is
 _REFERENCE = re.compile(
@@ -103,7 +116,7 @@ _DEFAULT_VERB = re.compile(
     r"scheduled|begins?|starts?|starting)\b", re.I)
 _MEETING_WORD = re.compile(
     r"\b(?:meetings?|meets|sessions?|hearings?|board|commission|committee|council)\b", re.I)
-_AT_PLACE = re.compile(r"\b(?:at|in)\s+(?P<loc>(?:the\s+)?[A-Z0-9].*)")
+_AT_PLACE = re.compile(r"\b(?:at|in)\s+(?=(?:the\s+)?[A-Z0-9])")
 _PLACE_END = re.compile(
     r",?\s+(?:unless|until|except|beginning|starting|and will|on the|on (?:mon|tue|wed|thu|fri|"
     r"sat|sun)|from \d|every)\b|;|\s+at\s+\d|\s+@\s*\d|:$", re.I)
@@ -120,7 +133,11 @@ _NUMERIC_DATE = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})$")
 class _Line:
     text: str
     owner: HtmlElement  # the innermost block element holding the line
-    heading: bool  # inside h1-h6
+    level: int  # 1-6 inside h1-h6, else 0
+
+    @property
+    def heading(self) -> bool:
+        return self.level > 0
 
 
 @dataclass(slots=True)
@@ -133,6 +150,7 @@ class _Dated:
     day: str  # "2019-06-28"
     time: str | None = None  # "09:00" when the date expression carried one
     end_day: str | None = None  # the last day of a range
+    closes: bool = False  # labelled "End": the end of the meeting before it
 
 
 @dataclass(slots=True)
@@ -145,6 +163,7 @@ class _Item:
     time: TimeMatch | None = None
     location: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
+    until: _Dated | None = None  # an "End" date given apart from the meeting's date
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,9 +196,9 @@ def _lines(page: Page, root: HtmlElement
     opened: dict[HtmlElement, int] = {}
     buf: list[str] = []
     stack: list[HtmlElement] = []  # open block elements
-    headings = 0
+    levels: list[int] = []  # the open headings' levels
     owner: list[HtmlElement | None] = [None]
-    heading_now = [False]
+    heading_now = [0]
 
     def flush() -> None:
         text = norm("".join(buf))
@@ -192,7 +211,7 @@ def _lines(page: Page, root: HtmlElement
         if text:
             if owner[0] is None and text.strip():
                 owner[0] = stack[-1] if stack else root
-                heading_now[0] = headings > 0
+                heading_now[0] = levels[-1] if levels else 0
             buf.append(text)
 
     walk = etree.iterwalk(root, events=("start", "end"))
@@ -214,7 +233,7 @@ def _lines(page: Page, root: HtmlElement
                     stack.append(node)
                     opened[node] = len(out)
             if tag in HEADING_TAGS:
-                headings += 1
+                levels.append(int(tag[1]))
             add(node.text)
         else:
             if tag in BLOCK_TAGS:
@@ -223,8 +242,8 @@ def _lines(page: Page, root: HtmlElement
                 if stack and stack[-1] is node:
                     stack.pop()
                 ranges[node] = (opened.pop(node, len(out)), len(out))
-            if tag in HEADING_TAGS:
-                headings -= 1
+            if tag in HEADING_TAGS and levels:
+                levels.pop()
             if node is not root:
                 add(node.tail)
         if len(out) >= MAX_LINES:
@@ -301,19 +320,35 @@ def _tab_labels(root: HtmlElement) -> dict[str, int]:
     return labels
 
 
+_MONTH_DAY = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s{1,3}\d{1,2}(?!\d)", re.I)
+_DAY_MONTH = re.compile(
+    r"(?<!\d)\d{1,2}(?:st|nd|rd|th|\.)?\s{1,3}(?:of\s+)?"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.I)
+
+
 def _month_first(lines: list[_Line], page: Page) -> bool:
-    """Whether the page writes numeric dates month first (`10-2-2018` is October 2): its
-    own unambiguous dates say so (`12/17/2019`), or its language is US English."""
-    first = second = 0
-    for line in lines[:MAX_LINES]:
-        for token in line.text.split():
+    """Whether the page writes numeric dates month first (`10-2-2018` is October 2): its own
+    unambiguous numeric dates say so (`12/17/2019`), else its dates in words do ("February 7,
+    2019" rather than "7 February 2019"), else its language is US English."""
+    first = second = words_md = words_dm = 0
+    for line in lines:
+        text = line.text
+        if not any(c.isdigit() for c in text):
+            continue
+        for token in text.split():
             m = _NUMERIC_DATE.match(token.strip(",.;()"))
             if m:
                 a, b = int(m.group(1)), int(m.group(2))
                 second += b > 12 >= a
                 first += a > 12 >= b
+        if len(text) <= MAX_LINE:
+            words_md += len(_MONTH_DAY.findall(text))
+            words_dm += len(_DAY_MONTH.findall(text))
     if first or second:
         return second > first
+    if words_md or words_dm:
+        return words_md > words_dm
     lang = (page.tree.get("lang") or "").lower()
     return lang in ("en-us", "en_us")
 
@@ -347,7 +382,12 @@ def _dates(lines: list[_Line], page: Page, root: HtmlElement) -> list[_Dated]:
         context = _panel_year(line.owner, labels, root) if labels or True else None
         context = context if context is not None else year
         dated = _line_dates(text, i, context, month_first) if context is not None else own
-        found.extend(dated or [])
+        for d in dated or []:
+            lead = _WEEKDAY_LEAD.sub("", text[:d.start])
+            if _END_LABEL.match(lead) or (not lead.strip() and i and _END_LABEL.match(
+                    lines[i - 1].text)):
+                d.closes = True
+            found.append(d)
     return found
 
 
@@ -370,6 +410,8 @@ def _line_dates(text: str, i: int, context: int | None, month_first: bool
         seen_day_month = True
         before = text[max(0, m.start - 40):m.start]
         if _POSTED.search(before) or _REFERENCE.search(before) or _STAMP.match(m.text):
+            continue
+        if len(text) > PROSE and not _MEETING_VERB.search(text[max(0, m.start - 120):m.start]):
             continue
         day, time = start[:10], start[11:16] or None
         numeric = _NUMERIC_DATE.match(m.text.strip())
@@ -452,6 +494,10 @@ def _items(lines: list[_Line], ranges: dict[HtmlElement, tuple[int, int]],
     for d in dated:
         if id(d) in taken:
             continue
+        if d.closes and items and items[-1].until is None and d.day >= items[-1].dated.day:
+            items[-1].until = d
+            taken.add(id(d))
+            continue
         span = _container(lines, ranges, d, by_line, lines_with, root)
         if span is not None:
             members = [x for ln in lines_with[bisect_left(lines_with, span[0]):
@@ -528,16 +574,26 @@ def _flat(lines: list[_Line], ranges: dict[HtmlElement, tuple[int, int]], d: _Da
           by_line: dict[int, list[_Dated]], taken: set[int]) -> list[int]:
     """An item with no element of its own: its line and the lines after it, up to the next
     line with another day, a heading or the end of the element around it."""
-    owner = lines[d.line].owner
-    parent = owner.getparent()
-    bound = ranges.get(parent, ranges.get(owner, (d.line, d.line + 1))) \
-        if parent is not None else (d.line, d.line + 1)
+    # the nearest element around the line that holds more lines after it
+    bound = (d.line, d.line + 1)
+    node = lines[d.line].owner
+    for _ in range(6):
+        parent = node.getparent()
+        if parent is None or parent not in ranges:
+            break
+        node = parent
+        if ranges[node][1] > d.line + 1:
+            bound = ranges[node]
+            break
     out = [d.line]
     if len(by_line[d.line]) > 1:
         return out  # several dates on one line: each is its own piece of the line
     for j in range(d.line + 1, min(bound[1], d.line + 1 + MAX_FLAT_LINES)):
-        if lines[j].heading or _year_line(lines[j]) is not None and len(lines[j].text) < 12:
+        if _year_line(lines[j]) is not None and len(lines[j].text) < 12:
             break
+        level, own = lines[j].level, lines[d.line].level
+        if level and (not own or level < own or (level == own and j in by_line)):
+            break  # the next section, or the next item's heading
         others = by_line.get(j)
         if others:
             if any(x.day != d.day for x in others):
@@ -572,7 +628,8 @@ def _clean_title(text: str) -> str | None:
     text = re.sub(r"\s+(?:on|at|for|of)$", "", text, flags=re.I)
     text = re.sub(r"^(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|wed|thu|fri|sat|sun)"
                   r"\b\.?,?\s*", "", text, flags=re.I).strip(" -–—|:,;@")
-    if sum(c.isalpha() for c in text) < 3 or _DOC_WORDS.match(text) or _YEAR.fullmatch(text):
+    if (sum(c.isalpha() for c in text) < 3 or _DOC_WORDS.match(text) or _YEAR.fullmatch(text)
+            or _LABEL_ONLY.match(text)):
         return None
     return text
 
@@ -701,7 +758,7 @@ def _default_place(text: str) -> str | None:
         return None
     rest = text[verb.end():]
     for m in _AT_PLACE.finditer(rest):
-        loc = m.group("loc")
+        loc = rest[m.end():]
         if re.match(r"(?:the\s+)?\d{1,2}(?::\d\d)?\s*[ap]\.?m|\d{1,2}:\d\d", loc, re.I):
             continue  # "at 10 a.m."
         cut = _PLACE_END.search(loc)
@@ -742,6 +799,8 @@ def _read_schedule(page: Page) -> Schedule:
         end_time = item.time.end_time if item.time else None
         start = with_time(item.dated.day, time)
         end = item.dated.end_day or (with_time(item.dated.day, end_time) if end_time else None)
+        if item.until is not None:
+            end = with_time(item.until.day, item.until.time)
         title = item.title or sections.get(id(item)) or fallback
         event = Event(title=title, start_date=start, end_date=end,
                       location=item.location or default_place)
@@ -830,7 +889,9 @@ def _merge(meetings: list[_Meeting]) -> list[Event]:
 def _same_meeting(a: _Meeting, b: _Meeting) -> bool:
     sa, sb = a.event.start_date or "", b.event.start_date or ""
     if len(sa) > 10 and len(sb) > 10:
-        return sa == sb  # two clock times are two meetings; one time twice is one
+        # two clock times are two meetings; one time twice is one, unless in two places
+        la, lb = a.event.location, b.event.location
+        return sa == sb and (la is None or lb is None or la == lb or not (a.titled and b.titled))
     if a.event.title.lower() == b.event.title.lower():
         return True
     return not (a.titled and b.titled)
