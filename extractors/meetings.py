@@ -48,8 +48,10 @@ MAX_MEETINGS = 1_000  # meetings one page yields
 MAX_LINE = 400  # characters: a longer line is prose, whose dates are not a schedule's
 MAX_ITEM_LINES = 15  # an item (a row, a panel) longer than this is a page section
 MAX_FLAT_LINES = 8  # lines after a dated line that can belong to it when nothing wraps it
-BARE_MAX = 80  # bare dates (no title, time or place of their own) a schedule lists at most
-DENSE_SHARE = 0.5  # of the days between its first and last date: a calendar of days
+# bare dates (no title, time or place of their own) on more than half the days between the
+# first and the last, and more than a month of them: a calendar of days, not a schedule
+BARE_DENSE = 31
+DENSE_SHARE = 0.5
 
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 # words of a line that names a schedule ("2019 Meetings", "Board Meeting Schedule 2021")
@@ -116,6 +118,8 @@ _DEFAULT_VERB = re.compile(
     r"scheduled|begins?|starts?|starting)\b", re.I)
 _MEETING_WORD = re.compile(
     r"\b(?:meetings?|meets|sessions?|hearings?|board|commission|committee|council)\b", re.I)
+_MEETING_PAGE = re.compile(
+    r"\b(?:meetings?|agendas?|minutes|hearings?|board of|commission|committee|council)\b", re.I)
 _AT_PLACE = re.compile(r"\b(?:at|in)\s+(?=(?:the\s+)?[A-Z0-9])")
 _PLACE_END = re.compile(
     r",?\s+(?:unless|until|except|beginning|starting|and will|on the|on (?:mon|tue|wed|thu|fri|"
@@ -172,6 +176,11 @@ class Schedule:
 
     events: tuple[Event, ...] = ()
     meeting_words: bool = False  # titles or headings say meeting/board/committee...
+    # the element of each event's dated line, for callers that weigh it against other lists
+    where: tuple[HtmlElement, ...] = ()
+
+    def named_meeting(self, i: int) -> bool:
+        return _MEETING_WORD.search(self.events[i].title) is not None
 
 
 def meeting_schedule(page: Page) -> Schedule:
@@ -411,7 +420,7 @@ def _line_dates(text: str, i: int, context: int | None, month_first: bool
         before = text[max(0, m.start - 40):m.start]
         if _POSTED.search(before) or _REFERENCE.search(before) or _STAMP.match(m.text):
             continue
-        if len(text) > PROSE and not _MEETING_VERB.search(text[max(0, m.start - 120):m.start]):
+        if len(text) > PROSE and not _meeting_sentence(text[max(0, m.start - 160):m.start]):
             continue
         day, time = start[:10], start[11:16] or None
         numeric = _NUMERIC_DATE.match(m.text.strip())
@@ -422,6 +431,12 @@ def _line_dates(text: str, i: int, context: int | None, month_first: bool
         end = m.span.end[:10] if m.span.end and len(m.span.end) >= 10 else None
         out.append(_Dated(i, m.start, m.end, day, time, end if end != day else None))
     return out if seen_day_month else None
+
+
+def _meeting_sentence(before: str) -> bool:
+    """Prose that says a meeting is held on the date that follows ("The Finance Committee will
+    meet on", "will hold the following meetings on"), not any event or any verb."""
+    return bool(_MEETING_VERB.search(before) and _MEETING_WORD.search(before))
 
 
 def _day_month(text: str) -> bool:
@@ -805,14 +820,26 @@ def _read_schedule(page: Page) -> Schedule:
         event = Event(title=title, start_date=start, end_date=end,
                       location=item.location or default_place)
         own = item.title is not None or item.time is not None or item.location is not None
-        meetings.append(_Meeting(event, item.title is not None, own))
+        meetings.append(_Meeting(event, item.title is not None, own, lines[item.dated.line].owner))
     bare = sum(1 for m in meetings if not m.named)
-    if bare > BARE_MAX or (bare > 31 and _dense([m.event for m in meetings])):
+    if bare > BARE_DENSE and _dense([m.event for m in meetings if not m.named]):
         # a calendar of days, not a schedule: keep only what names itself
         meetings = [m for m in meetings if m.named]
     merged = _merge(meetings)
-    words = sum(1 for e in merged if _MEETING_WORD.search(e.title)) * 2 >= len(merged)
-    return Schedule(tuple(merged), words)
+    events = [m.event for m in merged]
+    return Schedule(tuple(events), _about_meetings(page, lines, events),
+                    tuple(m.where for m in merged))
+
+
+def _about_meetings(page: Page, lines: list[_Line], events: list[Event]) -> bool:
+    """Whether the page calls its dated items meetings: most titles do, or its title or a
+    heading names meetings, agendas or minutes ("Board Meeting Schedule")."""
+    if events and sum(1 for e in events if _MEETING_WORD.search(e.title)) * 2 >= len(events):
+        return True
+    title = page.tree.find(".//title")
+    names = [norm(title.text_content())] if title is not None else []
+    names += [line.text for line in lines if line.heading]
+    return any(_MEETING_PAGE.search(name) for name in names if len(name) <= 200)
 
 
 @dataclass(slots=True)
@@ -820,6 +847,7 @@ class _Meeting:
     event: Event
     titled: bool  # the title is the item's own, not its section's or the page's
     named: bool  # the item has a title, a time or a place of its own: more than a bare date
+    where: HtmlElement  # the element of its dated line
 
 
 def _dense(events: list[Event]) -> bool:
@@ -861,7 +889,7 @@ def _page_name(page: Page) -> str | None:
     return norm(title.text_content()) if title is not None else None
 
 
-def _merge(meetings: list[_Meeting]) -> list[Event]:
+def _merge(meetings: list[_Meeting]) -> list[_Meeting]:
     """One event per meeting. The same day seen twice is one meeting when both name the same
     clock time (a tile, its details and its agenda, repeated), the same title with no
     clashing time (an agenda and its minutes), or one of them has no title of its own (a
@@ -879,11 +907,11 @@ def _merge(meetings: list[_Meeting]) -> list[Event]:
             old = out[at]
             out[at] = _Meeting(_combine(old.event, m.event) if old.titled or not m.titled
                                else _combine(m.event, old.event),
-                               old.titled or m.titled, True)
+                               old.titled or m.titled, True, old.where)
         else:
             by_day.setdefault(start[:10], []).append(len(out))
             out.append(m)
-    return [m.event for m in out]
+    return out
 
 
 def _same_meeting(a: _Meeting, b: _Meeting) -> bool:
