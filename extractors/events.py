@@ -14,13 +14,15 @@ from lxml.html import HtmlElement
 from extractors.article import page_title
 from extractors.fields import event_from_fields, labelled_fields
 from extractors.html import absolute_url, lines, norm
-from extractors.items import Block, read_block
+from extractors.items import Block, Item, read_block
 from extractors.lists import find_groups, list_records
 from extractors.meetings import Schedule, meeting_schedule
 from extractors.records import Event
 from extractors.registry import Found, Page, extractor
 from extractors.xpaths import EVENT_CLASS_RE, EVENT_CLASSED
 
+
+TEASER = 80  # characters of an item's summary that make it a news teaser
 
 @extractor("events")
 def events(page: Page) -> Found:
@@ -29,10 +31,12 @@ def events(page: Page) -> Found:
     found = _choose(page, listed)
     if len(found) == 1 and not listed:
         # one meeting and no list: a detail page, whose labelled fields say more; in `auto`
-        # a lone date is no schedule (an article names the day of a meeting)
+        # a lone date without a time is no schedule (an article names the day of a meeting)
         own = page_event(page)
-        if own is not None or page.kind == "auto":
-            return Found(events=(own,)) if own else Found()
+        if own is not None:
+            return Found(events=(own,))
+        if page.kind == "auto" and len(found[0].start_date or "") <= 10:
+            return Found()
     if found:
         return Found(events=found)
     own = page_event(page)
@@ -66,7 +70,7 @@ def _not_news(page: Page, schedule: Schedule) -> tuple[Event, ...]:
     """The schedule's events less the news: a dated line inside a list the list reader took
     for news, titled as that list's item, is the item's posting date, not a meeting (a
     meeting's row or document link carries its own title and date)."""
-    news = [g for g in find_groups(page) if not g.event_like]
+    news = [g for g in find_groups(page) if not g.event_like and _teasers(g.items)]
     if not news:
         return schedule.events
     parts = {part for g in news for block in g.blocks for part in block.parts}
@@ -77,6 +81,11 @@ def _not_news(page: Page, schedule: Schedule) -> tuple[Event, ...]:
         if not (inside and event.title.lower() in titles):
             kept.append(event)
     return tuple(kept)
+
+
+def _teasers(items: tuple[Item, ...]) -> bool:
+    """A list of news has teasers (prose); a table of meetings and their documents has not."""
+    return sum(1 for it in items if it.summary and len(it.summary) >= TEASER) * 2 >= len(items)
 
 
 def _days(events: tuple[Event, ...]) -> set[str]:

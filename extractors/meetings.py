@@ -83,6 +83,7 @@ _REFERENCE = re.compile(
 _STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
 # a line, or what is left of one, that names a document of a meeting, not the meeting
 _DOC_WORDS = re.compile(
+    r"^(?:download|view|watch|listen|click|open|print|subscribe|register)\b.*$|"
     r"^(?:(?:regular|special|open|closed|full|board|meeting|public|final|draft|revised|"
     r"amended|approved|official|annual|session|committee|the|event|more|view|see|read)\s+)*"
     r"(?:agendas?|minutes|video|audio|notices?|pdf|presentations?|packets?|summary|transcripts?|"
@@ -827,18 +828,21 @@ def _read_schedule(page: Page) -> Schedule:
         meetings = [m for m in meetings if m.named]
     merged = _merge(meetings)
     events = [m.event for m in merged]
-    return Schedule(tuple(events), _about_meetings(page, lines, events),
+    labels = [lines[j].text for j in sorted(used) if len(lines[j].text) <= 80]
+    return Schedule(tuple(events), _about_meetings(page, lines, events, labels),
                     tuple(m.where for m in merged))
 
 
-def _about_meetings(page: Page, lines: list[_Line], events: list[Event]) -> bool:
-    """Whether the page calls its dated items meetings: most titles do, or its title or a
-    heading names meetings, agendas or minutes ("Board Meeting Schedule")."""
+def _about_meetings(page: Page, lines: list[_Line], events: list[Event], labels: list[str]
+                    ) -> bool:
+    """Whether the page calls its dated items meetings: most titles do, or its title, a
+    heading or a short line of an item names meetings, agendas or minutes ("Board Meeting
+    Schedule", "Meeting Location ...")."""
     if events and sum(1 for e in events if _MEETING_WORD.search(e.title)) * 2 >= len(events):
         return True
     title = page.tree.find(".//title")
     names = [norm(title.text_content())] if title is not None else []
-    names += [line.text for line in lines if line.heading]
+    names += [line.text for line in lines if line.heading] + labels
     return any(_MEETING_PAGE.search(name) for name in names if len(name) <= 200)
 
 
