@@ -71,8 +71,9 @@ _MEETING_VERB = re.compile(
 # "End" / "To" before a date: the end of the meeting above, not a meeting
 _WEEKDAY_LEAD = re.compile(r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s*$", re.I)
 # a field's label alone is no title
-_LABEL_ONLY = re.compile(r"^(?:start|starts|end|ends|when|date|dates|time|times|location|where|"
-                         r"place|venue|details|description|event details)\W*$", re.I)
+_LABEL_ONLY = re.compile(r"^(?:(?:full|additional|event|meeting)\s+)?(?:start|starts|end|ends|"
+                         r"when|date|dates|time|times|location|where|place|venue|details|"
+                         r"description|information|info)\W*$", re.I)
 _END_LABEL = re.compile(r"^\W*(?:end|ends|end date|end time|to|until|finish)\W*$", re.I)
 # a date an agenda item refers to ("Approval of June 21st, 2019 ... minutes") is another
 # meeting's, already listed where that meeting is
@@ -121,6 +122,8 @@ _MEETING_WORD = re.compile(
     r"\b(?:meetings?|meets|sessions?|hearings?|board|commission|committee|council)\b", re.I)
 _MEETING_PAGE = re.compile(
     r"\b(?:meetings?|agendas?|minutes|hearings?|board of|commission|committee|council)\b", re.I)
+_LABEL_ALONE = re.compile(
+    r"^(?:(?:meeting|hearing|event)\s+)?(?:location|place|venue|where|address)\s*:?$", re.I)
 _AT_PLACE = re.compile(r"\b(?:at|in)\s+(?=(?:the\s+)?[A-Z0-9])")
 _PLACE_END = re.compile(
     r",?\s+(?:unless|until|except|beginning|starting|and will|on the|on (?:mon|tue|wed|thu|fri|"
@@ -132,6 +135,7 @@ _WEEKDAY = re.compile(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?$", re.I)
 _MONTH_TOKEN = re.compile(
     r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?$", re.I)
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})$")
+_NUMERIC_START = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})(?!\d)")
 
 
 @dataclass(slots=True)
@@ -169,6 +173,7 @@ class _Item:
     location: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
     until: _Dated | None = None  # an "End" date given apart from the meeting's date
+    also: list[_Dated] = field(default_factory=list)  # the same day again in the item
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,7 +429,7 @@ def _line_dates(text: str, i: int, context: int | None, month_first: bool
         if len(text) > PROSE and not _meeting_sentence(text[max(0, m.start - 160):m.start]):
             continue
         day, time = start[:10], start[11:16] or None
-        numeric = _NUMERIC_DATE.match(m.text.strip())
+        numeric = _NUMERIC_START.match(m.text.strip())
         if numeric and month_first:
             day = _swap(numeric, day)
             if day is None:
@@ -524,7 +529,10 @@ def _items(lines: list[_Line], ranges: dict[HtmlElement, tuple[int, int]],
         else:
             item_lines = _flat(lines, ranges, d, by_line, taken)
         piece, lead = _piece(lines[d.line].text, d, by_line[d.line])
-        items.append(_Item(d, item_lines, piece, lead))
+        item = _Item(d, item_lines, piece, lead)
+        item.also = [x for j in item_lines if j != d.line for x in by_line.get(j, ())
+                     if x.day == d.day]
+        items.append(item)
         taken.add(id(d))
         if len(items) >= MAX_MEETINGS:
             break
@@ -677,11 +685,12 @@ def _name_line(text: str) -> bool:
             and not _DOC_WORDS.match(text) and any(c.isupper() for c in text))
 
 
-def _place_after(piece: str) -> str | None:
-    """The place a dated line names after its time: "... at 3:pm at Edgewater Chamber of
-    Commerce 1210 W. Rosedale"."""
-    times = find_times(piece)
-    rest = piece[times[0].end:] if times else ""
+def _place_after(piece: str, date_end: int) -> str | None:
+    """The place a dated line names after its date and time: "... at 3:pm at Edgewater
+    Chamber of Commerce 1210 W. Rosedale", "on Thursday, February 7, 2019 at Harold
+    Washington College, 30 East Lake Street"."""
+    times = [t for t in find_times(piece) if t.start >= date_end]
+    rest = piece[times[0].end:] if times else piece[date_end:]
     m = re.match(r"^\W{0,3}(?:at|in|@|-|–)\s+(?P<loc>.+)$", rest.strip(), re.I)
     if m is None:
         return None
@@ -738,12 +747,16 @@ def _fields(item: _Item, lines: list[_Line], columns: dict[int, list[str | None]
                     labelled = f"{labelled}, {texts[n + 1]}"
                 break
     item.location = (labelled or _address_lines(lines, idx, item.dated.line)
-                     or _place_after(item.piece))
+                     or _place_after(item.piece, item.dated.end - item.dated.start)
+                     or next((p for x in item.also if (p := _place_after(
+                         lines[x.line].text[x.start:], x.end - x.start))), None))
 
 
-def _defaults(lines: list[_Line], used: set[int], first_item: int
+def _defaults(lines: list[_Line], used: set[int], first_item: int, single: bool
               ) -> tuple[TimeMatch | None, str | None]:
-    """A time and a place the page states once for all its meetings, outside any item."""
+    """A time and a place the page states once for all its meetings, outside any item: in a
+    sentence about its meetings, or as a labelled place before the first meeting (anywhere
+    on a page of one meeting)."""
     times: list[TimeMatch] = []
     places: list[str] = []
     for i, line in enumerate(lines):
@@ -751,9 +764,13 @@ def _defaults(lines: list[_Line], used: set[int], first_item: int
             continue
         text = line.text
         label = _LOCATION_LABEL.match(text)
-        if label and i < first_item and (_ADDRESS.search(label.group("value"))
-                                         or _PLACE_WORDS.search(label.group("value"))):
-            places.append(label.group("value"))
+        value = label.group("value") if label else None
+        if value is None and _LABEL_ALONE.match(text) and i + 1 < len(lines) and \
+                i + 1 not in used:
+            value = lines[i + 1].text  # "Location" above "Pace Headquarters"
+        if value and (i < first_item or single) and (_ADDRESS.search(value)
+                                                      or _PLACE_WORDS.search(value)):
+            places.append(value)
             continue
         if not (_MEETING_WORD.search(text) and _DEFAULT_VERB.search(text)):
             continue
@@ -805,7 +822,9 @@ def _read_schedule(page: Page) -> Schedule:
     for item in items:
         _fields(item, lines, None)
     used = {j for item in items for j in item.lines}
-    default_time, default_place = _defaults(lines, used, min(i.dated.line for i in items))
+    single = len({i.dated.day for i in items}) == 1
+    default_time, default_place = _defaults(lines, used, min(i.dated.line for i in items),
+                                            single)
     sections = _section_titles(lines, items)
     fallback = _page_name(page) or "Meeting"
     meetings: list[_Meeting] = []
