@@ -16,7 +16,7 @@ from extractors.fields import event_from_fields, labelled_fields
 from extractors.html import absolute_url, lines, norm
 from extractors.items import Block, Item, read_block
 from extractors.lists import find_groups, list_records
-from extractors.meetings import Schedule, meeting_schedule
+from extractors.meetings import Schedule, meeting_schedule, mentions_meetings
 from extractors.records import Event
 from extractors.registry import Found, Page, extractor
 from extractors.xpaths import EVENT_CLASS_RE, EVENT_CLASSED
@@ -52,6 +52,8 @@ def _choose(page: Page, listed: tuple[Event, ...]) -> tuple[Event, ...]:
     meeting. Of the two, the one that has clearly more of the page's days wins; with about
     the same days, the one that says more about each (time, place, organiser, link).
     """
+    if page.kind == "auto" and not mentions_meetings(page):
+        return listed
     schedule = meeting_schedule(page)
     meetings = _not_news(page, schedule)
     if not meetings or (page.kind == "auto" and not schedule.meeting_words):

@@ -40,6 +40,7 @@ _TIME_RE = re.compile(
     + r"(?:" + _RANGE_SEP + _clock("h2", "m2", "ap2") + r")?",
     re.IGNORECASE,
 )
+_DIGIT = re.compile(r"\d")
 _NOON = re.compile(r"(?<![^\W\d_])(?P<w>noon|midday|midnight)(?![^\W\d_])", re.IGNORECASE)
 # a zone abbreviation right after a time: "10:00 AM CST"
 _ZONE_AFTER = re.compile(r"^[ \t\u00a0]{0,3}\(?(?P<z>[ECMP][SD]T|UTC|GMT|Z)\)?(?![^\W\d_])")
@@ -118,7 +119,7 @@ def find_times(text: str) -> list[TimeMatch]:
     """Every clock time (or range) in the first SCAN_LIMIT characters of `text`, in order."""
     head = text[:SCAN_LIMIT]
     found: list[TimeMatch] = []
-    if any(c.isdigit() for c in head):
+    if _DIGIT.search(head) is not None:
         for m in _TIME_RE.finditer(head):
             t = _read(m)
             if t is not None:
