@@ -21,7 +21,6 @@ from extractors.records import Event
 from extractors.registry import Found, Page, extractor
 from extractors.xpaths import EVENT_CLASS_RE, EVENT_CLASSED
 
-
 TEASER = 80  # characters of an item's summary that make it a news teaser
 
 @extractor("events")

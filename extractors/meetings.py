@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 import lxml.etree as etree
 from lxml.html import HtmlElement
 
-from extractors.dates import find_date_matches
+from extractors.dates import find_date_matches, parse_date
 from extractors.fields import labelled_fields
 from extractors.html import norm
 from extractors.records import Event
@@ -406,7 +406,7 @@ def _dates(lines: list[_Line], page: Page, root: HtmlElement) -> list[_Dated]:
             if heading_year is not None:
                 year = heading_year
             continue
-        context = _panel_year(line.owner, labels, root) if labels or True else None
+        context = _panel_year(line.owner, labels, root)
         context = context if context is not None else year
         dated = _line_dates(text, i, context, lambda: _order(order, lines, page)) \
             if context is not None else own
@@ -450,9 +450,10 @@ def _line_dates(text: str, i: int, context: int | None, month_first: Callable[[]
         day, time = start[:10], start[11:16] or None
         numeric = _NUMERIC_START.match(m.text.strip())
         if numeric and month_first():
-            day = _swap(numeric, day)
-            if day is None:
+            swapped = _swap(numeric, day)
+            if swapped is None:
                 continue
+            day = swapped
         end = m.span.end[:10] if m.span.end and len(m.span.end) >= 10 else None
         out.append(_Dated(i, m.start, m.end, day, time, end if end != day else None))
     return out if seen_day_month else None
@@ -477,8 +478,6 @@ def _swap(numeric: re.Match[str], day: str) -> str | None:
         return None
     month, dom = a, b
     iso = f"{day[:4]}-{month:02d}-{dom:02d}"
-    from extractors.dates import parse_date
-
     return iso if parse_date(iso) is not None else None
 
 
