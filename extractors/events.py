@@ -64,7 +64,8 @@ def _choose(page: Page, listed: tuple[Event, ...]) -> tuple[Event, ...]:
         return meetings  # the schedule has days the lists miss
     if len(listed_days - meeting_days) * 5 > len(listed_days):
         return listed
-    return meetings if _detail(meetings) > _detail(listed) else listed
+    mine, theirs = _detail(meetings), _detail(listed)
+    return meetings if mine > theirs or (mine == theirs and schedule.meeting_words) else listed
 
 
 def _not_news(page: Page, schedule: Schedule) -> tuple[Event, ...]:

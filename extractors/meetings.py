@@ -94,6 +94,9 @@ _DOC_WORDS = re.compile(
     r"(?:watch|listen)(?: live)?|live ?stream|report|details|more|read more|info|information|"
     r"(?:view|see) (?:the )?(?:minutes|agenda|video|notice)|forthcoming|tbd|tba)"
     r"(?:\s*(?:[-–—|/&,+]|and)\s*.*)?$", re.I)
+_TRAILING_DOC = re.compile(
+    r"(?:\s*[-–—|:,]?\s*(?:agendas?|minutes|video|audio|notices?|public notice|packets?|"
+    r"presentations?|transcripts?|recordings?|summary|documents?|materials?))+$", re.I)
 _STATUS = re.compile(r"\(?\b(?:cancell?ed|postponed|rescheduled|tentative|revised)\b\)?", re.I)
 # house number, optional direction, a capitalised street name, and a street word or a
 # direction ("121 N. LaSalle St.", "1950 W. Polk", "4250 North St. Louis Avenue")
@@ -164,6 +167,7 @@ class _Dated:
     time: str | None = None  # "09:00" when the date expression carried one
     end_day: str | None = None  # the last day of a range
     closes: bool = False  # labelled "End": the end of the meeting before it
+    tile: bool = False  # split over several elements: its line holds nothing but the date
 
 
 @dataclass(slots=True)
@@ -482,26 +486,37 @@ def _swap(numeric: re.Match[str], day: str) -> str | None:
 
 
 def _tile(lines: list[_Line], i: int) -> tuple[_Dated, int] | None:
-    """A calendar tile: a date split over short lines ("2018" / "26" / "Jan" / "Friday")."""
+    """A calendar tile: a date split over short lines ("2018" / "26" / "Jan" / "Friday"), or
+    over spans with nothing between them, that the page's style stacks ("201826Jan")."""
     first = lines[i].text
-    if len(first) > 9 or " " in first.strip():
+    if len(first) > 24 or " " in first.strip():
         return None
     tokens: dict[str, str] = {}
     last = i
-    for j in range(i, min(len(lines), i + 4)):
-        token = lines[j].text.strip()
-        kind = _token_kind(token)
-        if kind is None or kind in tokens:
-            break
-        tokens[kind] = token
-        last = j
+    if _token_kind(first) is None:
+        parts = [t for t in (norm(x) for x in lines[i].owner.itertext()) if t]
+        if not 3 <= len(parts) <= 4 or "".join(parts) != first:
+            return None
+        for part in parts:
+            kind = _token_kind(part)
+            if kind is None or kind in tokens:
+                return None
+            tokens[kind] = part
+    else:
+        for j in range(i, min(len(lines), i + 4)):
+            token = lines[j].text.strip()
+            kind = _token_kind(token)
+            if kind is None or kind in tokens:
+                break
+            tokens[kind] = token
+            last = j
     if not {"day", "month", "year"} <= tokens.keys():
         return None
     text = f"{tokens['day']} {tokens['month'].rstrip('.,')} {tokens['year']}"
     matches = find_date_matches(text)
     if len(matches) != 1 or matches[0].span is None or len(matches[0].span.start) < 10:
         return None
-    return _Dated(i, 0, len(first), matches[0].span.start[:10]), last
+    return _Dated(i, 0, len(first), matches[0].span.start[:10], tile=True), last
 
 
 def _token_kind(token: str) -> str | None:
@@ -549,7 +564,9 @@ def _items(lines: list[_Line], ranges: dict[HtmlElement, tuple[int, int]],
         piece, lead = _piece(lines[d.line].text, d, by_line[d.line])
         item = _Item(d, item_lines, piece, lead)
         item.also = [x for j in item_lines if j != d.line for x in by_line.get(j, ())
-                     if x.day == d.day]
+                     if x.day == d.day and not x.closes]
+        item.until = next((x for j in item_lines if j != d.line for x in by_line.get(j, ())
+                           if x.closes and x.day >= d.day), None)
         items.append(item)
         taken.add(id(d))
         if len(items) >= MAX_MEETINGS:
@@ -670,8 +687,11 @@ def _clean_title(text: str) -> str | None:
     text = re.sub(r"\s+(?:on|at|for|of)$", "", text, flags=re.I)
     text = re.sub(r"^(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|wed|thu|fri|sat|sun)"
                   r"\b\.?,?\s*", "", text, flags=re.I).strip(" -–—|:,;@")
+    bare = _TRAILING_DOC.sub("", text)
+    if bare != text and _MEETING_WORD.search(bare):
+        text = bare  # "Board Meeting Agenda" names the meeting of its agenda
     if (sum(c.isalpha() for c in text) < 3 or _DOC_WORDS.match(text) or _YEAR.fullmatch(text)
-            or _LABEL_ONLY.match(text)):
+            or _LABEL_ONLY.match(text) or _token_kind(text) is not None):
         return None
     return text
 
@@ -716,13 +736,13 @@ def _place_after(piece: str, date_end: int) -> str | None:
     return loc if _ADDRESS.search(loc) or _PLACE_WORDS.search(loc) else None
 
 
-def _fields(item: _Item, lines: list[_Line], columns: dict[int, list[str | None]] | None
-            ) -> None:
+def _fields(item: _Item, lines: list[_Line], columns: dict[int, str]) -> None:
+    """Title, time and place from the item's own lines (and its table columns, by header)."""
     idx = item.lines
     texts = [lines[j].text for j in idx]
     own_title = None
     for j in idx:
-        if lines[j].heading:
+        if lines[j].heading or columns.get(j) == "title":
             own_title = _clean_title(lines[j].text)
             if own_title:
                 break
@@ -730,14 +750,14 @@ def _fields(item: _Item, lines: list[_Line], columns: dict[int, list[str | None]
         own_title = _clean_title(item.lead)
     if own_title is None:
         for j in idx:
-            if j == item.dated.line:
+            if j == item.dated.line or columns.get(j) in _NOT_TITLE_COLUMNS:
                 continue
             text = lines[j].text
             if (_clean_title(text) and not _ADDRESS.search(text) and not _PLACE_TAIL.match(text)
                     and not _LOCATION_LABEL.match(text) and len(text) <= 150):
                 own_title = _clean_title(text)
                 break
-    if own_title is None:
+    if own_title is None and not item.dated.tile:
         own_title = _clean_title(item.piece)
     item.title = own_title
     # time: the date's own, else the first after the date on its line, else in the item
@@ -764,10 +784,65 @@ def _fields(item: _Item, lines: list[_Line], columns: dict[int, list[str | None]
                         _ADDRESS.search(texts[n + 1]):
                     labelled = f"{labelled}, {texts[n + 1]}"
                 break
-    item.location = (labelled or _address_lines(lines, idx, item.dated.line)
+    column = ", ".join(lines[j].text.strip(" ,") for j in idx if columns.get(j) == "location")
+    item.location = (labelled or (column if 3 <= len(column) <= 300 else None)
+                     or _address_lines(lines, idx, item.dated.line)
                      or _place_after(item.piece, item.dated.end - item.dated.start)
                      or next((p for x in item.also if (p := _place_after(
                          lines[x.line].text[x.start:], x.end - x.start))), None))
+
+
+_NOT_TITLE_COLUMNS = frozenset({"location", "docs", "other", "time", "date"})
+_COLUMN_WORDS = (
+    ("location", re.compile(r"\b(?:location|place|where|venue|address|room|site)\b", re.I)),
+    ("date", re.compile(r"\b(?:date|when|day)\b", re.I)),
+    ("time", re.compile(r"\b(?:time|hours?)\b", re.I)),
+    ("docs", re.compile(r"\b(?:agendas?|minutes|documents?|attachments?|files?|materials?|"
+                        r"video|audio|media|notices?|packets?|downloads?|links?)\b", re.I)),
+    ("other", re.compile(r"\b(?:type|category|categories|status|comments?|notes?)\b", re.I)),
+    ("title", re.compile(r"\b(?:meeting|name|title|event|committee|board|body|description|"
+                         r"subject|topic)\b", re.I)),
+)
+
+
+def _column_kind(label: str) -> str | None:
+    """What a table column holds, by its header ("Meeting Date" -> date, "Meeting name" ->
+    title, "Principal Location" -> location, "Attachments" -> docs)."""
+    if len(label) > 40:
+        return None
+    return next((kind for kind, words in _COLUMN_WORDS if words.search(label)), None)
+
+
+def _columns(lines: list[_Line], item: _Item, headers: dict[HtmlElement, list[str | None]]
+             ) -> dict[int, str]:
+    """The column kind of each of an item's lines that sits in a table cell with a header."""
+    out: dict[int, str] = {}
+    for j in item.lines:
+        cell = next((a for a in (lines[j].owner, *lines[j].owner.iterancestors())
+                     if a.tag in ("td", "th", "table")), None)
+        if cell is None or cell.tag == "table":
+            continue
+        row = cell.getparent()
+        table = next((a for a in row.iterancestors() if a.tag == "table"), None) \
+            if row is not None else None
+        if row is None or table is None:
+            continue
+        if table not in headers:
+            headers[table] = _header(table)
+        kinds = headers[table]
+        cells = [c for c in row if c.tag in ("td", "th")]
+        at = next((n for n, c in enumerate(cells) if c is cell), None)
+        if at is not None and at < len(kinds) and kinds[at] is not None:
+            out[j] = kinds[at]  # type: ignore[assignment]
+    return out
+
+
+def _header(table: HtmlElement) -> list[str | None]:
+    first = next(table.iter("tr"), None)
+    if first is None or first.find("th") is None:
+        return []
+    return [_column_kind(norm(c.text_content()).lower().strip(" :"))
+            for c in first if c.tag in ("td", "th")]
 
 
 def _defaults(lines: list[_Line], used: set[int], first_item: int, single: bool
@@ -824,10 +899,6 @@ def _default_place(text: str) -> str | None:
 # 5. the schedule
 
 
-def _table_columns(lines: list[_Line], item: _Item) -> None:
-    """Nothing yet: columns are read through the item's own lines."""
-
-
 def _read_schedule(page: Page) -> Schedule:
     root = _content_root(page)
     lines, ranges = _lines(page, root)
@@ -837,8 +908,9 @@ def _read_schedule(page: Page) -> Schedule:
     if not dated:
         return Schedule()
     items = _items(lines, ranges, dated, root)
+    headers: dict[HtmlElement, list[str | None]] = {}
     for item in items:
-        _fields(item, lines, None)
+        _fields(item, lines, _columns(lines, item, headers))
     used = {j for item in items for j in item.lines}
     single = len({i.dated.day for i in items}) == 1
     default_time, default_place = _defaults(lines, used, min(i.dated.line for i in items),
@@ -960,7 +1032,7 @@ def _same_meeting(a: _Meeting, b: _Meeting) -> bool:
     if len(sa) > 10 and len(sb) > 10:
         # two clock times are two meetings; one time twice is one, unless in two places
         la, lb = a.event.location, b.event.location
-        return sa == sb and (la is None or lb is None or la == lb or not (a.titled and b.titled))
+        return sa == sb and (la is None or lb is None or la == lb)
     if a.event.title.lower() == b.event.title.lower():
         return True
     return not (a.titled and b.titled)
