@@ -37,6 +37,7 @@ from lxml.html import HtmlElement
 
 from extractors.dates import find_date_matches, parse_date
 from extractors.fields import labelled_fields
+from extractors.html import lines as text_lines
 from extractors.html import norm
 from extractors.records import Event
 from extractors.registry import Page
@@ -53,6 +54,7 @@ MAX_FLAT_LINES = 8  # lines after a dated line that can belong to it when nothin
 # first and the last, and more than a month of them: a calendar of days, not a schedule
 BARE_DENSE = 31
 DENSE_SHARE = 0.5
+SECTION_LOOKBACK = 12  # headings above an item searched for its section's name
 
 _DIGIT = re.compile(r"\d")
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
@@ -200,6 +202,34 @@ class Schedule:
 def meeting_schedule(page: Page) -> Schedule:
     """The page's dated meetings (memoised per page)."""
     return page.memo("meetings", _read_schedule)
+
+
+def schedule_text(page: Page, events: tuple[Event, ...]) -> str:
+    """The text of a schedule page whose events are its meetings: every line of the element
+    that holds them all, page furniture left out ("" when the events are not the schedule's).
+
+    Not trafilatura: it drops a schedule's short lines as boilerplate, and on a table of
+    thousands of rows its paragraph classifier (justext) takes minutes.
+    """
+    if len(events) < 2:
+        return ""
+    schedule = meeting_schedule(page)  # already read: the events came from it or beat it
+    if not schedule.where:
+        return ""
+    if not set(events) <= set(schedule.events):
+        return ""
+    region = _common_ancestor(list(schedule.where))
+    furniture = {el for el in region.iter() if el is not region and isinstance(el.tag, str)
+                 and page.furniture(el)}
+    return "\n".join(text_lines(region, exclude=furniture))
+
+
+def _common_ancestor(elements: list[HtmlElement]) -> HtmlElement:
+    path = [elements[0], *elements[0].iterancestors()]
+    for el in elements[1:]:
+        mine = {el, *el.iterancestors()}
+        path = [a for a in path if a in mine]
+    return path[0]
 
 
 def mentions_meetings(page: Page) -> bool:
@@ -975,20 +1005,23 @@ def _dense(events: list[Event]) -> bool:
 
 def _section_titles(lines: list[_Line], items: list[_Item]) -> dict[int, str]:
     """For items without a title of their own: the nearest heading or year line above them
-    ("2019 Board Meetings" -> "Board Meetings")."""
+    ("2019 Board Meetings" -> "Board Meetings"), among the few nearest."""
+    dated_lines = {i.dated.line for i in items} | {x.line for i in items for x in i.also}
+    heads = [i for i, line in enumerate(lines) if i not in dated_lines and (
+        line.heading or (len(line.text) <= 100 and _year_line(line) is not None))]
+    cleaned: dict[int, str | None] = {}
     out: dict[int, str] = {}
-    heads = [i for i, line in enumerate(lines)
-             if line.heading or (len(line.text) <= 100 and _year_line(line) is not None)]
     for item in items:
         if item.title is not None:
             continue
         pos = bisect_right(heads, item.dated.line) - 1
-        while pos >= 0:
-            title = _clean_title(_YEAR.sub(" ", lines[heads[pos]].text))
+        for at in heads[max(0, pos - SECTION_LOOKBACK):pos + 1][::-1]:
+            if at not in cleaned:
+                cleaned[at] = _clean_title(_YEAR.sub(" ", lines[at].text))
+            title = cleaned[at]
             if title:
                 out[id(item)] = title
                 break
-            pos -= 1
     return out
 
 

@@ -134,11 +134,6 @@ def find_times(text: str) -> list[TimeMatch]:
     return found
 
 
-def first_time(text: str) -> TimeMatch | None:
-    times = find_times(text)
-    return times[0] if times else None
-
-
 # ---------------------------------------------------------------------------------------------
 # UTC offsets and the page's own clock
 
@@ -166,7 +161,8 @@ def zone_offset(zone: str | None) -> timedelta | None:
 
 def local_time(value: str, offset: timedelta | None) -> str:
     """`value` (an ISO datetime) on the page's clock: a datetime with a UTC offset is moved to
-    `offset` (the page's own) and written without one; anything else is returned as it is."""
+    `offset` (the page's own) and written without one, to the minute (seconds only when not
+    zero); anything else is returned as it is."""
     if offset is None or utc_offset(value) is None:
         return value
     try:
@@ -174,8 +170,7 @@ def local_time(value: str, offset: timedelta | None) -> str:
     except ValueError:
         return value
     here = moment.astimezone(timezone(offset))
-    seconds = value.count(":") >= 3 and here.second
-    return here.strftime("%Y-%m-%dT%H:%M:%S" if seconds else "%Y-%m-%dT%H:%M")
+    return here.strftime("%Y-%m-%dT%H:%M:%S" if here.second else "%Y-%m-%dT%H:%M")
 
 
 def with_time(day: str, clock: str | None) -> str:

@@ -4,7 +4,14 @@ its place from its own block or from the page's one statement for all meetings."
 
 from __future__ import annotations
 
+import json
+import time
+from datetime import date, timedelta
+
+import pytest
+
 from extractors.core import extract
+from extractors.meetings import MAX_MEETINGS
 
 URL = "https://agency.example.gov/board/meetings"
 
@@ -188,3 +195,58 @@ def test_a_schema_org_time_in_utc_keeps_its_offset_when_the_page_has_none():
       "startDate": "2019-09-17T15:00:00Z"}</script>""")
     events = extract(html, URL, kind="events").events
     assert [e.start_date for e in events] == ["2019-09-17T15:00+00:00"]
+
+
+# ---------------------------------------------------------------------------------------------
+# bad input: bounded time, no crash, no flood of false meetings (bounds generous: they catch
+# hangs and quadratic blow-ups, not small slowdowns)
+
+
+def _timed(html: str, kind: str):
+    start = time.perf_counter()
+    result = extract(html, URL, kind=kind)
+    return result, time.perf_counter() - start
+
+
+@pytest.mark.parametrize("kind", ["events", "auto"])
+def test_a_table_of_5000_dated_rows(kind):
+    rows = "".join(
+        f"<tr><td>{(date(2000, 1, 1) + timedelta(days=3 * i)).strftime('%B %d, %Y')}</td>"
+        f"<td>6 p.m.</td><td>Board meeting {i}</td></tr>" for i in range(5000))
+    html = page(f"<table><tr><th>Date</th><th>Time</th><th>Meeting</th></tr>{rows}</table>")
+    result, seconds = _timed(html, kind)
+    assert seconds < 30
+    assert len(result.events) == MAX_MEETINGS
+    assert result.events[0].start_date == "2000-01-01T18:00"
+
+
+@pytest.mark.parametrize("kind", ["events", "auto"])
+def test_a_calendar_of_every_day_of_a_decade_is_no_schedule(kind):
+    cells = "".join(
+        f"<td>{(date(2010, 1, 1) + timedelta(days=i)).strftime('%A, %B %d, %Y')}</td>"
+        + ("</tr><tr>" if i % 7 == 6 else "") for i in range(3653))
+    result, seconds = _timed(page(f"<table><tr>{cells}</tr></table>", "Meeting calendar"), kind)
+    assert seconds < 30
+    assert result.events == ()
+
+
+def test_a_list_whose_every_item_has_the_same_date_is_one_meeting():
+    items = "".join(f"<li><a href='/d{i}.pdf'>Board Meeting Agenda - March 3, 2022 part {i}</a>"
+                    f"</li>" for i in range(500))
+    result, seconds = _timed(page(f"<ul>{items}</ul>"), "events")
+    assert seconds < 30
+    assert [e.start_date for e in result.events] == ["2022-03-03"]
+
+
+@pytest.mark.parametrize("kind", ["events", "auto"])
+def test_megabytes_of_json_in_scripts(kind):
+    blob = json.dumps([{"title": f"Board meeting {i}", "location": "City Hall",
+                        "start": f"2019-06-{i % 28 + 1:02d}T09:00:00-05:00"}
+                       for i in range(40000)])
+    html = page(f"<script>var meetings = {blob};</script>"
+                f"<script type='application/json'>{blob}</script>"
+                "<h2>2022 Meeting Schedule</h2><p>March 3, 6 p.m.</p><p>April 7, 6 p.m.</p>")
+    assert len(html) > 5_000_000
+    result, seconds = _timed(html, kind)
+    assert seconds < 30
+    assert [e.start_date for e in result.events] == ["2022-03-03T18:00", "2022-04-07T18:00"]
