@@ -9,7 +9,9 @@ The shapes this reads, with no rule for any one site:
 - paragraphs of dated lines separated by `<br>`, and bare lists of dates under a heading;
 - accordions, tabs and panels whose heading holds the year while the entries say only
   `March 8, 6:30 p.m.`, and calendar tiles whose date is split over several elements
-  (`2018` / `26` / `Jan`).
+  (`2018` / `26` / `Jan`);
+- meetings carried as JSON in a `<script>` (`scripted.py`), read where the page shows fewer
+  than two.
 
 How:
 1. The content (page furniture left out) is read as lines (`content_lines`), each with the block
@@ -55,6 +57,7 @@ from extractors.meeting_lines import (
 )
 from extractors.records import Event
 from extractors.registry import Page
+from extractors.scripted import scripted_meetings
 from extractors.times import with_time
 
 MAX_MEETINGS = 1_000  # meetings one page yields
@@ -65,6 +68,7 @@ MAX_FLAT_LINES = 8  # lines after a dated line that can belong to it when nothin
 BARE_DENSE = 31
 DENSE_SHARE = 0.5
 SECTION_LOOKBACK = 12  # headings above an item searched for its section's name
+MIN_SCRIPTED = 2  # meetings a page must show before its scripts' are left unread
 _MEETING_STEMS = ("meeting", "agenda", "minutes", "hearing", "board of", "commission",
                   "committee", "council")
 _MEETING_PAGE = re.compile(
@@ -269,6 +273,20 @@ def _piece(text: str, d: Dated, same_line: list[Dated]) -> tuple[str, str]:
 
 
 def _read_schedule(page: Page) -> Schedule:
+    """The meetings the page shows; where it shows fewer than two, those its scripts carry as
+    JSON (a calendar widget that fills itself in the browser)."""
+    shown = _shown(page)
+    if len(shown.events) >= MIN_SCRIPTED:
+        return shown
+    scripted = scripted_meetings(page)
+    if len(scripted) < MIN_SCRIPTED:
+        return shown
+    events = tuple(e for e, _ in scripted)
+    return Schedule(events, _about_meetings(page, [], list(events), []),
+                    tuple(where for _, where in scripted))
+
+
+def _shown(page: Page) -> Schedule:
     root = content_root(page)
     lines, ranges = content_lines(page, root)
     if not lines:

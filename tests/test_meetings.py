@@ -250,3 +250,21 @@ def test_megabytes_of_json_in_scripts(kind):
     result, seconds = _timed(html, kind)
     assert seconds < 30
     assert [e.start_date for e in result.events] == ["2022-03-03T18:00", "2022-04-07T18:00"]
+
+
+def test_meetings_carried_as_json_in_a_script():
+    html = page("""<div id="calendar"></div><script>
+      window.calendarData = {"view": "list", "meetings": [
+        {"title": "Board of Directors", "start": "2019-06-28T09:00:00-05:00",
+         "end": "2019-06-28T11:00:00-05:00", "location": {"name": "City Hall",
+         "address": "121 N. LaSalle St."}, "url": "/meetings/1"},
+        {"title": "Finance Committee", "start": "2019-07-12T08:30:00-05:00",
+         "location": "Room 201"},
+        {"title": "no date here"}]};
+      function render() { return [{"not": "a meeting"}]; }
+    </script>""")
+    events = extract(html, URL, kind="events").events
+    assert [(e.title, e.start_date, e.end_date, e.location, e.url) for e in events] == [
+        ("Board of Directors", "2019-06-28T09:00", "2019-06-28T11:00",
+         "City Hall, 121 N. LaSalle St.", "https://agency.example.gov/meetings/1"),
+        ("Finance Committee", "2019-07-12T08:30", None, "Room 201", None)]
