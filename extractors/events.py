@@ -16,6 +16,7 @@ from extractors.fields import event_from_fields, labelled_fields
 from extractors.html import absolute_url, lines, norm
 from extractors.items import Block, Item, read_block
 from extractors.lists import find_groups, list_records
+from extractors.meeting_lines import MEETING_WORD
 from extractors.meetings import Schedule, meeting_schedule, mentions_meetings
 from extractors.records import Event
 from extractors.registry import Found, Page, extractor
@@ -30,11 +31,13 @@ def events(page: Page) -> Found:
     found = _choose(page, listed)
     if len(found) == 1 and not listed:
         # one meeting and no list: a detail page, whose labelled fields say more; in `auto`
-        # a lone date without a time is no schedule (an article names the day of a meeting)
+        # a lone date is a meeting only with a time and a title that names one (an article
+        # names the day of a meeting, and shows when it was posted)
         own = page_event(page)
         if own is not None:
             return Found(events=(own,))
-        if page.kind == "auto" and len(found[0].start_date or "") <= 10:
+        if page.kind == "auto" and (len(found[0].start_date or "") <= 10
+                                    or not MEETING_WORD.search(found[0].title)):
             return Found()
     if found:
         return Found(events=found)

@@ -71,8 +71,16 @@ SECTION_LOOKBACK = 12  # headings above an item searched for its section's name
 MIN_SCRIPTED = 2  # meetings a page must show before its scripts' are left unread
 _MEETING_STEMS = ("meeting", "agenda", "minutes", "hearing", "board of", "commission",
                   "committee", "council")
-_MEETING_PAGE = re.compile(
-    r"\b(?:meetings?|agendas?|minutes|hearings?|board of|commission|committee|council)\b", re.I)
+# a page's name that says it lists meetings (plural, or a schedule: a news page's title
+# names "a meeting" or "a hearing" in passing)
+_MEETINGS_PAGE = re.compile(
+    r"\b(?:meetings|agendas|minutes|hearings|meeting (?:schedule|calendar|dates|information|"
+    r"notices?|archive))\b", re.I)
+MAX_HEADS = 200  # items whose heading is read for what the page calls them
+# a short line of an item that opens by naming a meeting ("Meeting Location ...", "Public
+# Hearing", "Community Meetings"), not a headline that mentions one in passing
+_MEETING_LABEL = re.compile(r"^(?:[\w'’-]+\s+){0,2}(?:meetings?|hearings?|agendas?|minutes)\b",
+                            re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +290,7 @@ def _read_schedule(page: Page) -> Schedule:
     if len(scripted) < MIN_SCRIPTED:
         return shown
     events = tuple(e for e, _ in scripted)
-    return Schedule(events, _about_meetings(page, [], list(events), []),
+    return Schedule(events, _about_meetings(list(events), [], [], _page_name(page)),
                     tuple(where for _, where in scripted))
 
 
@@ -325,21 +333,41 @@ def _shown(page: Page) -> Schedule:
     merged = _merge(meetings)
     events = [m.event for m in merged]
     labels = [lines[j].text for j in sorted(used) if len(lines[j].text) <= 80]
-    return Schedule(tuple(events), _about_meetings(page, lines, events, labels),
+    return Schedule(tuple(events), _about_meetings(events, labels, _heads_above(lines, items),
+                                                   _page_name(page)),
                     tuple(m.where for m in merged))
 
 
-def _about_meetings(page: Page, lines: list[Line], events: list[Event], labels: list[str]
-                    ) -> bool:
-    """Whether the page calls its dated items meetings: most titles do, or its title, a
-    heading or a short line of an item names meetings, agendas or minutes ("Board Meeting
-    Schedule", "Meeting Location ...")."""
+def _about_meetings(events: list[Event], labels: list[str], heads: list[str],
+                    name: str | None) -> bool:
+    """Whether the page calls its dated items meetings: most titles (their own, or their
+    section's: "2021 Meeting Schedule") name a meeting, a board, a committee...; the heading
+    right above them does ("Commission Meetings", "SSA #2 Meeting Minutes"); a short line of an
+    item opens by naming one ("Meeting Location ...", "Public Hearing"); or the page's own name
+    says it lists meetings ("Board Meetings", "Agendas and Minutes").
+
+    Not any heading of the page: a news page names councils and hearings in its headlines and
+    sidebars ("Agenda culturel") beside its lists of dated stories.
+    """
     if events and sum(1 for e in events if MEETING_WORD.search(e.title)) * 2 >= len(events):
         return True
-    title = page.tree.find(".//title")
-    names = [norm(title.text_content())] if title is not None else []
-    names += [line.text for line in lines if line.heading] + labels
-    return any(_MEETING_PAGE.search(name) for name in names if len(name) <= 200)
+    if any(MEETING_WORD.search(head) for head in heads):
+        return True
+    if name and _MEETINGS_PAGE.search(name):
+        return True
+    return any(_MEETING_LABEL.match(label) for label in labels if len(label) <= 80)
+
+
+def _heads_above(lines: list[Line], items: list[MeetingItem]) -> list[str]:
+    """The heading (or year line) right above each run of items, once each."""
+    heads = [i for i, line in enumerate(lines) if line.heading or (
+        len(line.text) <= 100 and year_line(line) is not None)]
+    seen: dict[int, str] = {}
+    for item in items[:MAX_HEADS]:
+        pos = bisect_right(heads, item.dated.line) - 1
+        if pos >= 0 and heads[pos] not in seen and heads[pos] not in item.lines:
+            seen[heads[pos]] = lines[heads[pos]].text
+    return list(seen.values())
 
 
 @dataclass(slots=True)
