@@ -145,9 +145,14 @@ def _day(group: str) -> str:
 
 _RANGE_WORD = rf"(?P<rw>{_DASH}|(?:to|and|iki|until|till|bis|au){_NOT_LETTER_AFTER})"
 _DAYS = rf"{_day('d')}(?:{_SP}{_RANGE_WORD}{_SP}(?:the{_SP1})?{_day('d2')})?"
+# A time after a date: "13:44", "at 6:30 p.m.", "- 9:00 AM", "@ 9 a.m." (an hour alone needs
+# its a.m./p.m.); a 12-hour time is read on the 24-hour clock ("6:30 p.m." is 18:30).
+_MERIDIEM = r"(?:[aApP])\.?[ \t\u00a0]{0,2}[mM]\.?(?![^\W\d_])"
 _TIME = (
-    rf"(?:,?{_SP}(?:at{_SP1}|kl\.{_SP}|@{_SP})?"
-    r"(?P<H>[01]?\d|2[0-3]):(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d))?(?![\d:]))?"
+    rf"(?:,?{_SP}(?:at{_SP1}|kl\.{_SP}|@{_SP}|[-–—|]{_SP})?"
+    r"(?:(?P<H>[01]?\d|2[0-3]):(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d))?(?![\d:])"
+    rf"(?:{_SP}(?P<ap>{_MERIDIEM}))?"
+    rf"|(?P<H12>1[0-2]|0?[1-9]){_SP}(?P<ap12>{_MERIDIEM})))?"
 )
 _NUM_START = r"(?<![\w.,/:-])"
 # "(金)", "（土）", "(Fri)": the weekday Japanese and Chinese lists put after a date
@@ -273,8 +278,12 @@ def _month_of(m: re.Match[str], group: str) -> int | None:
 
 
 def _time_of(m: re.Match[str]) -> str | None:
+    if "H12" in m.re.groupindex and m.group("H12") is not None:
+        return _twelve_hour(int(m.group("H12")), "00", m.group("ap12"))
     if "H" not in m.re.groupindex or m.group("H") is None:
         return None
+    if "ap" in m.re.groupindex and m.group("ap") is not None:
+        return _twelve_hour(int(m.group("H")), m.group("M"), m.group("ap"))
     out = f"{int(m.group('H')):02d}:{m.group('M')}"
     if m.group("S"):
         out += f":{m.group('S')}"
@@ -282,6 +291,15 @@ def _time_of(m: re.Match[str]) -> str | None:
     if tz:
         out += "Z" if tz == "Z" else f"{tz[:3]}:{tz[-2:]}"
     return out
+
+
+def _twelve_hour(hour: int, minute: str, meridiem: str) -> str | None:
+    """"6:30 p.m." -> "18:30"; an hour that no 12-hour clock shows ("15 p.m.") is no time."""
+    if not 1 <= hour <= 12:
+        return None
+    if meridiem[0] in "aA":
+        return f"{0 if hour == 12 else hour:02d}:{minute}"
+    return f"{12 if hour == 12 else hour + 12:02d}:{minute}"
 
 
 _MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)

@@ -26,6 +26,7 @@ from extractors.content import selected_text
 from extractors.figures import find_figures
 from extractors.kinds import AUTO_ORDER, KINDS, PAGE_KINDS
 from extractors.lists import find_groups, list_text
+from extractors.meetings import schedule_text
 from extractors.records import PageExtraction
 from extractors.registry import EXTRACTORS, Found, Page
 
@@ -53,10 +54,12 @@ def extract_tree(tree: HtmlElement | None, text: str, url: str, kind: str = "aut
     if page.kind != "auto":
         kinds = [page.kind]
     named = "+".join(kinds) if kinds else "article"
-    # a list page's text is its list region (titles included); any other page's, the element
-    # the source names (`selectors.content`), else trafilatura's
+    # a list page's text is its list region (titles included), a meeting schedule's the
+    # region of its meetings; any other page's, the element the source names
+    # (`selectors.content`), else trafilatura's
     listed = kinds and set(kinds) & _LISTING and find_groups(page)
-    body = list_text(page) if listed else (selected_text(page) or main_text(page))
+    body = list_text(page) if listed else (
+        schedule_text(page, found.events) or selected_text(page) or main_text(page))
     records: dict[str, tuple[Any, ...]] = dict(found.records)
     figures = tuple(find_figures(body))
     if figures:

@@ -14,21 +14,94 @@ from lxml.html import HtmlElement
 from extractors.article import page_title
 from extractors.fields import event_from_fields, labelled_fields
 from extractors.html import absolute_url, lines, norm
-from extractors.items import Block, read_block
-from extractors.lists import list_records
+from extractors.items import Block, Item, read_block
+from extractors.lists import find_groups, list_records
+from extractors.meeting_lines import MEETING_WORD
+from extractors.meetings import Schedule, meeting_schedule, mentions_meetings
 from extractors.records import Event
 from extractors.registry import Found, Page, extractor
 from extractors.xpaths import EVENT_CLASS_RE, EVENT_CLASSED
 
+TEASER = 80  # characters of an item's summary that make it a news teaser
 
 @extractor("events")
 def events(page: Page) -> Found:
     """Events of a list page (repeated blocks) or, failing that, the page's own event."""
-    found = list_records(page).events
+    listed = list_records(page).events
+    found = _choose(page, listed)
+    if len(found) == 1 and not listed:
+        # one meeting and no list: a detail page, whose labelled fields say more; in `auto`
+        # a lone date is a meeting only with a time and a title that names one (an article
+        # names the day of a meeting, and shows when it was posted)
+        own = page_event(page)
+        if own is not None:
+            return Found(events=(own,))
+        if page.kind == "auto" and (len(found[0].start_date or "") <= 10
+                                    or not MEETING_WORD.search(found[0].title)):
+            return Found()
     if found:
         return Found(events=found)
     own = page_event(page)
     return Found(events=(own,)) if own else Found()
+
+
+def _choose(page: Page, listed: tuple[Event, ...]) -> tuple[Event, ...]:
+    """The list reader's events or the meeting schedule's, never a mix of the two.
+
+    The list reader knows linked titles (a concert listing, an agency's event teasers); the
+    schedule reader knows dated lines (a board's meeting dates, agenda rows, `<br>` lines).
+    Dated lines inside a list the list reader took for news are news, unless they name a
+    meeting. Of the two, the one that has clearly more of the page's days wins; with about
+    the same days, the one that says more about each (time, place, organiser, link).
+    """
+    if page.kind == "auto" and not mentions_meetings(page):
+        return listed
+    schedule = meeting_schedule(page)
+    meetings = _not_news(page, schedule)
+    if not meetings or (page.kind == "auto" and not schedule.meeting_words):
+        return listed
+    if not listed:
+        return meetings
+    listed_days, meeting_days = _days(listed), _days(meetings)
+    if schedule.meeting_words and len(meeting_days - listed_days) * 5 > len(meeting_days):
+        return meetings  # the schedule has days the lists miss
+    if len(listed_days - meeting_days) * 5 > len(listed_days):
+        return listed
+    mine, theirs = _detail(meetings), _detail(listed)
+    return meetings if mine > theirs or (mine == theirs and schedule.meeting_words) else listed
+
+
+def _not_news(page: Page, schedule: Schedule) -> tuple[Event, ...]:
+    """The schedule's events less the news: a dated line inside a list the list reader took
+    for news, titled as that list's item, is the item's posting date, not a meeting (a
+    meeting's row or document link carries its own title and date)."""
+    news = [g for g in find_groups(page) if not g.event_like and _teasers(g.items)]
+    if not news:
+        return schedule.events
+    parts = {part for g in news for block in g.blocks for part in block.parts}
+    titles = {item.title.lower() for g in news for item in g.items}
+    kept = []
+    for event, where in zip(schedule.events, schedule.where, strict=True):
+        inside = any(a in parts for a in (where, *where.iterancestors()))
+        if not (inside and event.title.lower() in titles):
+            kept.append(event)
+    return tuple(kept)
+
+
+def _teasers(items: tuple[Item, ...]) -> bool:
+    """A list of news has teasers (prose); a table of meetings and their documents has not."""
+    return sum(1 for it in items if it.summary and len(it.summary) >= TEASER) * 2 >= len(items)
+
+
+def _days(events: tuple[Event, ...]) -> set[str]:
+    return {e.start_date[:10] for e in events if e.start_date and len(e.start_date) >= 10}
+
+
+def _detail(events: tuple[Event, ...]) -> float:
+    """Fields per event beyond the title and the day: a time, a place, an organiser, a link."""
+    filled = sum(bool(e.start_date and len(e.start_date) > 10) + bool(e.location)
+                 + bool(e.organiser) + bool(e.url) for e in events)
+    return filled / max(1, len(events))
 
 
 def page_event(page: Page) -> Event | None:

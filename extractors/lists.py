@@ -99,7 +99,7 @@ def _records(page: Page) -> Found:
     news: list[NewsItem] = list(data.news)
     events: list[Event] = list(data.events)
     # schema.org wins: the page's own markup of an item it also describes is not a second one
-    described = {(e.title.lower(), (e.start_date or "")[:10]) for e in data.events}
+    described = {(e.title.lower(), (e.start_date or "")[:10]): i for i, e in enumerate(events)}
     groups = find_groups(page)
     order = numeric_order([it.date_text for g in groups for it in g.items if it.date_text],
                           page_lang(page))
@@ -116,8 +116,15 @@ def _records(page: Page) -> Found:
             if not as_events:
                 news.append(item.as_news())
             # an event without a date is a link, not an event
-            elif item.date and (item.title.lower(), item.date.start[:10]) not in described:
-                events.append(item.as_event())
+            elif item.date:
+                at = described.get((item.title.lower(), item.date.start[:10]))
+                if at is None:
+                    events.append(item.as_event())
+                elif len(item.date.start) > 10 and item.date.start[:16] != (
+                        events[at].start_date or "")[:16]:
+                    # the time the page shows its readers wins over a schema.org value
+                    # that disagrees (a UTC time, a wrong offset)
+                    events[at] = replace(events[at], start_date=item.date.start)
     return Found(news=tuple(_unique_news(news, page.url)), events=tuple(_unique_events(events)))
 
 

@@ -15,12 +15,14 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from extractors.dates import DateSpan, parse_date
 from extractors.html import absolute_url, norm
 from extractors.records import Event, NewsItem
 from extractors.registry import Page
+from extractors.times import local_time, utc_offset, zone_offset
 from extractors.xpaths import STRUCTURED_MARKERS
 
 Thing = dict[str, Any]
@@ -70,7 +72,9 @@ def _read(page: Page) -> Structured:
     if not things:
         return Structured()
     flat = _flatten(things)
-    events = tuple(e for e in (_event(t, page.url) for t in flat if _is(t, "Event")) if e)
+    offset = _Offset(page)
+    events = tuple(e for e in (_event(t, page.url, offset) for t in flat if _is(t, "Event"))
+                   if e)
     articles = [t for t in flat if _types(t) & _ARTICLE_TYPES]
     news = list(_list_items(flat, page.url))
     own: Thing | None = None
@@ -234,12 +238,59 @@ def _text(value: Any) -> str:
     return norm(str(value)) if value is not None else ""
 
 
-def _event(thing: Thing, base: str) -> Event | None:
+class _Offset:
+    """The page's own UTC offset, read once and only if an event's time is in UTC: the most
+    common non-zero offset of the page's machine-readable datetimes, else a zone written
+    after a visible time ("10:00 AM CST"); None when the page says neither."""
+
+    def __init__(self, page: Page) -> None:
+        self._page = page
+        self._value: list[timedelta | None] = []
+
+    def get(self) -> timedelta | None:
+        if not self._value:
+            self._value.append(_page_offset(self._page.html))
+        return self._value[0]
+
+
+_OFFSETS = re.compile(r"T\d\d:\d\d(?::\d\d(?:\.\d+)?)?([+-]\d\d:?\d\d)\b")
+_ZONE_AFTER_TIME = re.compile(r"\d\s*[AaPp]\.?[Mm]\.?\s+\(?([ECMP][SD]T)\b")
+
+
+def _page_offset(html: str) -> timedelta | None:
+    counts: dict[timedelta, int] = {}
+    for m in _OFFSETS.finditer(html[:2_000_000]):
+        offset = utc_offset(m.group(1))
+        if offset:
+            counts[offset] = counts.get(offset, 0) + 1
+    if counts:
+        return max(counts, key=lambda o: counts[o])
+    zone = _ZONE_AFTER_TIME.search(html[:2_000_000])
+    return zone_offset(zone.group(1)) if zone else None
+
+
+def event_date(value: str, offset: _Offset | None) -> DateSpan | None:
+    """A schema.org start or end: a time in UTC ("...T15:00:00Z") is put on the page's own
+    clock when the page says its offset, and keeps its offset when it does not (no zone is
+    invented); a time with the page's own offset is the clock time written."""
+    shift = utc_offset(value) if value else None
+    if shift is not None and shift == timedelta(0) and "T" in value:
+        here = offset.get() if offset is not None else None
+        if here is not None:
+            return machine_date(local_time(value, here))
+        span = machine_date(value)
+        if span is not None and len(span.start) > 10:
+            return DateSpan(f"{span.start}+00:00")
+        return span
+    return machine_date(value)
+
+
+def _event(thing: Thing, base: str, offset: _Offset | None = None) -> Event | None:
     title = _text(thing.get("name")) or _text(thing.get("headline"))
-    start = machine_date(_text(thing.get("startDate")))
+    start = event_date(_text(thing.get("startDate")), offset)
     if not title or start is None:
         return None
-    end = machine_date(_text(thing.get("endDate")))
+    end = event_date(_text(thing.get("endDate")), offset)
     end_date = end.start if end and end.start[:10] != start.start[:10] else start.end
     return Event(title=title, start_date=start.start, end_date=end_date,
                  organiser=_text(thing.get("organizer")) or None,

@@ -1,0 +1,301 @@
+"""The fields of one meeting, from its own lines only: title, time and place (`meetings.py`
+finds the meetings), and the time and place a page states once for all its meetings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from lxml.html import HtmlElement
+
+from extractors.dates import find_date_matches
+from extractors.fields import labelled_fields
+from extractors.html import norm
+from extractors.meeting_lines import MEETING_WORD, YEAR, Dated, Line, token_kind
+from extractors.times import TimeMatch, find_times
+
+# a field's label alone is no title
+_LABEL_ONLY = re.compile(r"^(?:(?:full|additional|event|meeting)\s+)?(?:start|starts|end|ends|"
+                         r"when|date|dates|time|times|location|where|place|venue|details|"
+                         r"description|information|info)\W*$", re.I)
+# a line, or what is left of one, that names a document of a meeting, not the meeting
+_DOC_WORDS = re.compile(
+    r"^(?:download|view|watch|listen|click|open|print|subscribe|register)\b.*$|"
+    r"^(?:(?:regular|special|open|closed|full|board|meeting|public|final|draft|revised|"
+    r"amended|approved|official|annual|session|committee|the|event|more|view|see|read)\s+)*"
+    r"(?:agendas?|minutes|video|audio|notices?|pdf|presentations?|packets?|summary|transcripts?|"
+    r"recordings?|view|download|click here|here|documents?|materials?|attachments?|"
+    r"(?:watch|listen)(?: live)?|live ?stream|report|details|more|read more|info|information|"
+    r"(?:view|see) (?:the )?(?:minutes|agenda|video|notice)|forthcoming|tbd|tba)"
+    r"(?:\s*(?:[-–—|/&,+]|and)\s*.*)?$", re.I)
+_TRAILING_DOC = re.compile(
+    r"(?:\s*[-–—|:,]?\s*(?:agendas?|minutes|video|audio|notices?|public notice|packets?|"
+    r"presentations?|transcripts?|recordings?|summary|documents?|materials?))+$", re.I)
+_STATUS = re.compile(r"\(?\b(?:cancell?ed|postponed|rescheduled|tentative|revised)\b\)?", re.I)
+# house number, optional direction, a capitalised street name, and a street word or a
+# direction ("121 N. LaSalle St.", "1950 W. Polk", "4250 North St. Louis Avenue")
+_STREET_WORDS = (r"st|street|ave|avenue|blvd|boulevard|rd|road|dr|drive|pl|place|ct|court|"
+                 r"pkwy|parkway|way|ln|lane|hwy|highway|plaza|sq|square|ter|terrace|cir|circle|"
+                 r"broadway|row|pike|trail|loop")
+_ADDRESS = re.compile(
+    r"(?<![\w#/.-])\d{1,6}[A-Za-z]?\s+(?:(?:[NSEW]|North|South|East|West)\.?\s+"
+    r"[A-Z0-9][\w'.-]*|(?:[A-Z0-9][\w'.-]*\s+){1,4}?(?:" + _STREET_WORDS + r")\b)")
+# "Chicago, IL 60602", "Naperville, IL", "Suite 165", "Room 1103", "2nd Floor"
+_PLACE_TAIL = re.compile(
+    r"^(?:[A-Z][A-Za-z .'-]{1,30},\s*[A-Z]{2}\.?(?:\s+\d{5}(?:-\d{4})?)?,?|"
+    r"(?:suite|ste\.?|room|rm\.?|floor|unit|building|bldg\.?)\s*[\w#.-]{1,8}.*|"
+    r"\d{1,2}(?:st|nd|rd|th)\s+floor.*|[A-Z][\w .'-]{1,30}\s+\d{5}(?:-\d{4})?)$", re.I)
+_PLACE_WORDS = re.compile(
+    r"\b(?:hall|center|centre|building|office|offices|room|boardroom|library|school|chamber|"
+    r"headquarters|fieldhouse|auditorium|campus|college|university|church|station|theater|"
+    r"theatre|hotel|court ?house|suite|floor|plaza|park district|community center|city hall|"
+    r"village hall|town hall)\b", re.I)
+_LOCATION_LABEL = re.compile(
+    r"^(?:(?:meeting|hearing|event)\s+)?(?:location|place|venue|where|address)\s*[:\-–]?\s+"
+    r"(?P<value>\S.*)$", re.I)
+# "Meetings are held at X", "will initially occur monthly at X", "meets ... in X"
+_DEFAULT_VERB = re.compile(
+    r"\b(?:held|hosted|take place|takes place|occur|occurs|meets?|convenes?|located|"
+    r"scheduled|begins?|starts?|starting)\b", re.I)
+_LABEL_ALONE = re.compile(
+    r"^(?:(?:meeting|hearing|event)\s+)?(?:location|place|venue|where|address)\s*:?$", re.I)
+_AT_PLACE = re.compile(r"\b(?:at|in)\s+(?=(?:the\s+)?[A-Z0-9])")
+_PLACE_END = re.compile(
+    r",?\s+(?:unless|until|except|beginning|starting|and will|on the|on (?:mon|tue|wed|thu|fri|"
+    r"sat|sun)|from \d|every)\b|;|\s+at\s+\d|\s+@\s*\d|:$", re.I)
+# a line of office hours or contacts: its times are not a meeting's
+_HOURS = re.compile(r"\b(?:office hours|opening hours|business hours|hours\s*:|open (?:from|daily|"
+                    r"mon|tue|wed|thu|fri|sat|sun|\d)|phone|fax|call us)", re.I)
+_NOT_TITLE_COLUMNS = frozenset({"location", "docs", "other", "time", "date"})
+_COLUMN_WORDS = (
+    ("location", re.compile(r"\b(?:location|place|where|venue|address|room|site)\b", re.I)),
+    ("date", re.compile(r"\b(?:date|when|day)\b", re.I)),
+    ("time", re.compile(r"\b(?:time|hours?)\b", re.I)),
+    ("docs", re.compile(r"\b(?:agendas?|minutes|documents?|attachments?|files?|materials?|"
+                        r"video|audio|media|notices?|packets?|downloads?|links?)\b", re.I)),
+    ("other", re.compile(r"\b(?:type|category|categories|status|comments?|notes?)\b", re.I)),
+    ("title", re.compile(r"\b(?:meeting|name|title|event|committee|board|body|description|"
+                         r"subject|topic)\b", re.I)),
+)
+
+
+@dataclass(slots=True)
+class MeetingItem:
+    dated: Dated
+    lines: list[int]  # the item's lines, in order
+    piece: str  # the dated line's own text for this date (up to the line's next date)
+    lead: str  # the dated line's text before the date
+    title: str | None = None
+    time: TimeMatch | None = None
+    location: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+    until: Dated | None = None  # an "End" date given apart from the meeting's date
+    also: list[Dated] = field(default_factory=list)  # the same day again in the item
+
+
+def clean_title(text: str) -> str | None:
+    """A title from a line: its dates, times, status words and document words taken out."""
+    for m in reversed(find_date_matches(text)):
+        text = text[:m.start] + " " + text[m.end:]
+    for t in reversed(find_times(text)):
+        text = text[:t.start] + " " + text[t.end:]
+    text = _STATUS.sub(" ", text)
+    text = re.sub(r"\.(?:pdf|docx?|html?)\b", " ", text, flags=re.I)
+    text = norm(text).strip(" -–—|:,;@()[]/•·")
+    text = re.sub(r"\s+(?:on|at|for|of)$", "", text, flags=re.I)
+    text = re.sub(r"^(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|wed|thu|fri|sat|sun)"
+                  r"\b\.?,?\s*", "", text, flags=re.I).strip(" -–—|:,;@")
+    bare = _TRAILING_DOC.sub("", text)
+    if bare != text and MEETING_WORD.search(bare):
+        text = bare  # "Board Meeting Agenda" names the meeting of its agenda
+    if (sum(c.isalpha() for c in text) < 3 or _DOC_WORDS.match(text) or YEAR.fullmatch(text)
+            or _LABEL_ONLY.match(text) or token_kind(text) is not None):
+        return None
+    return text
+
+
+def _address_lines(lines: list[Line], idx: list[int], dated_line: int) -> str | None:
+    """The place lines of an item: the address line, the name line before it and the city,
+    suite or room lines after it."""
+    for n, j in enumerate(idx):
+        text = lines[j].text
+        if j == dated_line or not _ADDRESS.search(text) or len(text) > 200:
+            continue
+        parts = [text]
+        if n > 0 and idx[n - 1] != dated_line:
+            before = lines[idx[n - 1]].text
+            if _name_line(before):
+                parts.insert(0, before)
+        for k in idx[n + 1:n + 4]:
+            after = lines[k].text
+            if not _PLACE_TAIL.match(after) and not (_PLACE_WORDS.search(after) and
+                                                     _name_line(after)):
+                break
+            parts.append(after)
+        return ", ".join(p.strip(" ,") for p in parts)
+    return None
+
+
+def _name_line(text: str) -> bool:
+    return (len(text) <= 80 and not find_date_matches(text) and not find_times(text)
+            and not _DOC_WORDS.match(text) and any(c.isupper() for c in text))
+
+
+def _place_after(piece: str, date_end: int) -> str | None:
+    """The place a dated line names after its date and time: "... at 3:pm at Edgewater
+    Chamber of Commerce 1210 W. Rosedale", "on Thursday, February 7, 2019 at Harold
+    Washington College, 30 East Lake Street"."""
+    times = [t for t in find_times(piece) if t.start >= date_end]
+    rest = piece[times[0].end:] if times else piece[date_end:]
+    m = re.match(r"^\W{0,3}(?:at|in|@|-|–)\s+(?P<loc>.+)$", rest.strip(), re.I)
+    if m is None:
+        return None
+    loc = m.group("loc").strip(" .,;")
+    return loc if _ADDRESS.search(loc) or _PLACE_WORDS.search(loc) else None
+
+
+def read_fields(item: MeetingItem, lines: list[Line], columns: dict[int, str]) -> None:
+    """Title, time and place from the item's own lines (and its table columns, by header)."""
+    idx = item.lines
+    texts = [lines[j].text for j in idx]
+    own_title = None
+    for j in idx:
+        if lines[j].heading or columns.get(j) == "title":
+            own_title = clean_title(lines[j].text)
+            if own_title:
+                break
+    if own_title is None and item.lead:
+        own_title = clean_title(item.lead)
+    if own_title is None:
+        for j in idx:
+            if j == item.dated.line or columns.get(j) in _NOT_TITLE_COLUMNS:
+                continue
+            text = lines[j].text
+            if (clean_title(text) and not _ADDRESS.search(text) and not _PLACE_TAIL.match(text)
+                    and not _LOCATION_LABEL.match(text) and len(text) <= 150):
+                own_title = clean_title(text)
+                break
+    if own_title is None and not item.dated.tile:
+        own_title = clean_title(item.piece)
+    item.title = own_title
+    # time: the date's own, else the first after the date on its line, else in the item
+    if item.dated.time is None:
+        for t in find_times(item.piece):
+            item.time = t
+            break
+        if item.time is None:
+            for j, text in zip(idx, texts, strict=True):
+                if j == item.dated.line or _HOURS.search(text):
+                    continue
+                found = find_times(text)
+                if found:
+                    item.time = found[0]
+                    break
+    # place: a labelled line, else an address, else the dated line's "at <place>"
+    labelled = labelled_fields(texts).fields.get("location")
+    if labelled is None:
+        for n, text in enumerate(texts):
+            m = _LOCATION_LABEL.match(text)
+            if m:
+                labelled = m.group("value")
+                if not _ADDRESS.search(labelled) and n + 1 < len(texts) and \
+                        _ADDRESS.search(texts[n + 1]):
+                    labelled = f"{labelled}, {texts[n + 1]}"
+                break
+    column = ", ".join(lines[j].text.strip(" ,") for j in idx if columns.get(j) == "location")
+    item.location = (labelled or (column if 3 <= len(column) <= 300 else None)
+                     or _address_lines(lines, idx, item.dated.line)
+                     or _place_after(item.piece, item.dated.end - item.dated.start)
+                     or next((p for x in item.also if (p := _place_after(
+                         lines[x.line].text[x.start:], x.end - x.start))), None))
+
+
+def _column_kind(label: str) -> str | None:
+    """What a table column holds, by its header ("Meeting Date" -> date, "Meeting name" ->
+    title, "Principal Location" -> location, "Attachments" -> docs)."""
+    if len(label) > 40:
+        return None
+    return next((kind for kind, words in _COLUMN_WORDS if words.search(label)), None)
+
+
+def columns_of(lines: list[Line], item: MeetingItem, headers: dict[HtmlElement, list[str | None]]
+             ) -> dict[int, str]:
+    """The column kind of each of an item's lines that sits in a table cell with a header."""
+    out: dict[int, str] = {}
+    for j in item.lines:
+        cell = next((a for a in (lines[j].owner, *lines[j].owner.iterancestors())
+                     if a.tag in ("td", "th", "table")), None)
+        if cell is None or cell.tag == "table":
+            continue
+        row = cell.getparent()
+        table = next((a for a in row.iterancestors() if a.tag == "table"), None) \
+            if row is not None else None
+        if row is None or table is None:
+            continue
+        if table not in headers:
+            headers[table] = _header(table)
+        kinds = headers[table]
+        cells = [c for c in row if c.tag in ("td", "th")]
+        at = next((n for n, c in enumerate(cells) if c is cell), None)
+        if at is not None and at < len(kinds) and kinds[at] is not None:
+            out[j] = kinds[at]  # type: ignore[assignment]
+    return out
+
+
+def _header(table: HtmlElement) -> list[str | None]:
+    first = next(table.iter("tr"), None)
+    if first is None or first.find("th") is None:
+        return []
+    return [_column_kind(norm(c.text_content()).lower().strip(" :"))
+            for c in first if c.tag in ("td", "th")]
+
+
+def page_defaults(lines: list[Line], used: set[int], first_item: int, single: bool
+              ) -> tuple[TimeMatch | None, str | None]:
+    """A time and a place the page states once for all its meetings, outside any item: in a
+    sentence about its meetings, or as a labelled place before the first meeting (anywhere
+    on a page of one meeting)."""
+    times: list[TimeMatch] = []
+    places: list[str] = []
+    for i, line in enumerate(lines):
+        if i in used or len(line.text) > 600:
+            continue
+        text = line.text
+        label = _LOCATION_LABEL.match(text)
+        value = label.group("value") if label else None
+        if value is None and _LABEL_ALONE.match(text) and i + 1 < len(lines) and \
+                i + 1 not in used:
+            value = lines[i + 1].text  # "Location" above "Pace Headquarters"
+        if value and (i < first_item or single) and (_ADDRESS.search(value)
+                                                      or _PLACE_WORDS.search(value)):
+            places.append(value)
+            continue
+        if not (MEETING_WORD.search(text) and _DEFAULT_VERB.search(text)):
+            continue
+        if not _HOURS.search(text):
+            found = [t for t in find_times(text) if t.end_time is None]
+            if len(found) == 1:
+                times.append(found[0])
+        place = _default_place(text)
+        if place:
+            places.append(place)
+    distinct = {t.time for t in times}
+    return (times[0] if len(distinct) == 1 else None), (places[0] if places else None)
+
+
+def _default_place(text: str) -> str | None:
+    verb = _DEFAULT_VERB.search(text)
+    if verb is None:
+        return None
+    rest = text[verb.end():]
+    for m in _AT_PLACE.finditer(rest):
+        loc = rest[m.end():]
+        if re.match(r"(?:the\s+)?\d{1,2}(?::\d\d)?\s*[ap]\.?m|\d{1,2}:\d\d", loc, re.I):
+            continue  # "at 10 a.m."
+        cut = _PLACE_END.search(loc)
+        loc = loc[:cut.start()] if cut else loc
+        loc = loc.strip(" .,;:")
+        if 3 <= len(loc) <= 200 and (_ADDRESS.search(loc) or _PLACE_WORDS.search(loc)):
+            return loc
+    return None

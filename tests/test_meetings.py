@@ -1,0 +1,270 @@
+"""Meeting schedules as public agencies publish them (`extractors/meetings.py`), on small pages
+written here: one event per meeting, its time on the 24-hour clock, its year from the context,
+its place from its own block or from the page's one statement for all meetings."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date, timedelta
+
+import pytest
+
+from extractors.core import extract
+from extractors.meetings import MAX_MEETINGS
+
+URL = "https://agency.example.gov/board/meetings"
+
+
+def page(body: str, title: str = "Board Meetings") -> str:
+    return (f"<html><head><title>{title}</title></head><body>"
+            f"<nav><ul><li><a href='/'>Home</a></li><li><a href='/about'>About</a></li></ul>"
+            f"</nav><main><h1>{title}</h1>{body}</main>"
+            f"<footer><p>Agency, 1 Main St, Springfield</p></footer></body></html>")
+
+
+def starts(html: str, kind: str = "events") -> list[tuple[str | None, str | None]]:
+    return [(e.start_date, e.end_date) for e in extract(html, URL, kind=kind).events]
+
+
+def test_schedule_table_with_date_time_and_location_cells():
+    html = page("""<table><tr><th>Date</th><th>Time</th><th>Location</th><th>Documents</th></tr>
+      <tr><td>March 3, 2022</td><td>6 p.m.</td><td>City Hall<br>121 N. Main Street</td>
+          <td><a href="/a1.pdf">Agenda</a> <a href="/m1.pdf">Minutes</a></td></tr>
+      <tr><td>April 7, 2022</td><td>6:30 p.m. - 8 p.m.</td><td>Library<br>40 Oak Avenue</td>
+          <td><a href="/a2.pdf">Agenda</a></td></tr></table>""")
+    events = extract(html, URL, kind="events").events
+    assert [(e.start_date, e.end_date) for e in events] == [
+        ("2022-03-03T18:00", None), ("2022-04-07T18:30", "2022-04-07T20:00")]
+    assert [e.location for e in events] == ["City Hall, 121 N. Main Street",
+                                            "Library, 40 Oak Avenue"]
+
+
+def test_date_and_time_in_one_cell_then_the_address():
+    html = page("""<div class="meetings">
+      <div class="m"><p>June 28, 2019 - 9:00 AM</p><p>1950 W. Polk, Conference Room 5301</p>
+        <p><a href="/a.pdf">Agenda</a></p></div>
+      <div class="m"><p>July 26, 2019 - 9:00 AM</p><p>1950 W. Polk, Conference Room 5301</p>
+        <p><a href="/b.pdf">Agenda</a></p></div></div>""")
+    events = extract(html, URL, kind="events").events
+    assert [e.start_date for e in events] == ["2019-06-28T09:00", "2019-07-26T09:00"]
+    assert {e.location for e in events} == {"1950 W. Polk, Conference Room 5301"}
+
+
+def test_document_links_of_one_meeting_are_one_event():
+    html = page("""<ul>
+      <li><a href="/1.pdf">Board Meeting Agenda – March 3, 2022</a></li>
+      <li><a href="/2.pdf">Board Meeting Minutes – March 3, 2022</a></li>
+      <li><a href="/3.pdf">Board Meeting Video – March 3, 2022</a></li>
+      <li><a href="/4.pdf">Board Meeting Agenda – April 7, 2022</a></li></ul>""")
+    events = extract(html, URL, kind="events").events
+    assert [e.start_date for e in events] == ["2022-03-03", "2022-04-07"]
+    assert events[0].title == "Board Meeting"
+
+
+def test_numbered_meetings_with_ordinal_days():
+    html = page("""<h2>2020</h2><ul><li><a href="/59.pdf">Meeting 59 - January 15th, 2020</a></li>
+      <li>Meeting 60 - forthcoming</li>
+      <li><a href="/61.pdf">Meeting 61 - June 17th, 2020</a></li></ul>""")
+    assert starts(html) == [("2020-01-15", None), ("2020-06-17", None)]
+
+
+def test_br_separated_lines_and_the_year_from_the_heading():
+    html = page("""<h2>2021 Meeting Schedule</h2>
+      <p>March 8, 6:30 p.m.<br>April 12, 6:30 p.m.<br>May 10, 7 p.m.</p>""")
+    assert starts(html) == [("2021-03-08T18:30", None), ("2021-04-12T18:30", None),
+                            ("2021-05-10T19:00", None)]
+
+
+def test_tabs_give_their_panels_the_year():
+    html = page("""<ul class="tabs"><li><a href="#y2020">2020</a></li>
+        <li><a href="#y2019">2019</a></li></ul>
+      <div id="y2020" class="panel"><p>March 8, 6:30 p.m.</p><p>April 12, 6:30 p.m.</p></div>
+      <div id="y2019" class="panel"><p>March 9, 6:30 p.m.</p><p>April 13, 6:30 p.m.</p></div>
+      """)
+    assert [s for s, _ in starts(html)] == ["2020-03-08T18:30", "2020-04-12T18:30",
+                                            "2019-03-09T18:30", "2019-04-13T18:30"]
+
+
+def test_no_year_anywhere_invents_none():
+    html = page("<p>Board meetings:</p><p>March 8, 6:30 p.m.</p><p>April 12, 6:30 p.m.</p>")
+    assert starts(html) == []
+
+
+def test_calendar_tiles_with_the_date_split_over_spans():
+    tile = ('<div class="tile"><div class="d"><span>{y}</span><span>{d}</span><span>{m}</span>'
+            '</div><div>6 p.m. - 8 p.m.</div><div>Meeting Location Haugan Elementary School</div>'
+            '<div>4540 North Hamlin Avenue</div></div>')
+    html = page("<h2>Community Meetings</h2>" + tile.format(y=2018, d=10, m="Jan")
+                + tile.format(y=2018, d=17, m="Feb"))
+    events = extract(html, URL, kind="events").events
+    assert [(e.start_date, e.end_date) for e in events] == [
+        ("2018-01-10T18:00", "2018-01-10T20:00"), ("2018-02-17T18:00", "2018-02-17T20:00")]
+    assert events[0].location == "Haugan Elementary School, 4540 North Hamlin Avenue"
+
+
+def test_page_wide_time_and_place_fill_bare_dates():
+    html = page("""<h2>2021 MEETING SCHEDULE</h2>
+      <p>All meetings will be held at 3:00 PM. Meetings are held at the Board of Ethics,
+      740 N. Sedgwick, Ste. 500.</p>
+      <p>Monday January 11</p><p>Monday February 8</p><p>Monday March 15</p>""")
+    events = extract(html, URL, kind="events").events
+    assert [e.start_date for e in events] == ["2021-01-11T15:00", "2021-02-08T15:00",
+                                              "2021-03-15T15:00"]
+    assert {e.location for e in events} == {"the Board of Ethics, 740 N. Sedgwick, Ste. 500"}
+
+
+def test_fields_never_come_from_the_neighbouring_row():
+    html = page("""<table>
+      <tr><td>Finance Committee</td><td>May 2, 2023</td><td>10:00 a.m.</td>
+          <td>100 W. Randolph Street</td></tr>
+      <tr><td>Audit Committee</td><td>May 9, 2023</td><td></td><td></td></tr></table>""")
+    events = extract(html, URL, kind="events").events
+    assert [(e.title, e.start_date, e.location) for e in events] == [
+        ("Finance Committee", "2023-05-02T10:00", "100 W. Randolph Street"),
+        ("Audit Committee", "2023-05-09", None)]
+
+
+def test_two_meetings_of_one_day_stay_two():
+    html = page("""<div class="meeting"><h3>Regular Board Meeting - January 12, 2024</h3>
+        <p>The Board will meet on Friday, January 12, 2024 at 10:00 a.m.</p></div>
+      <div class="meeting"><h3>Electoral Board Meeting - January 12, 2024</h3>
+        <p>The Electoral Board will meet on Friday, January 12, 2024 at 10:30 a.m.</p></div>""")
+    events = extract(html, URL, kind="events").events
+    assert [(e.title, e.start_date) for e in events] == [
+        ("Regular Board Meeting", "2024-01-12T10:00"),
+        ("Electoral Board Meeting", "2024-01-12T10:30")]
+
+
+def test_month_first_numeric_dates_on_a_page_that_writes_dates_so():
+    html = page("""<p>Posted on September 4, 2018</p>
+      <ul><li><a href="/1.pdf">Minutes 10-2-2018</a></li>
+      <li><a href="/2.pdf">Minutes 7-10-2018</a></li></ul>""")
+    assert [s for s, _ in starts(html)] == ["2018-10-02", "2018-07-10"]
+
+
+def test_start_and_end_labels_make_one_meeting():
+    html = page("""<h2>Citizens Advisory Board</h2><div><div>Start</div>
+      <div>Tue, 09/17/2019 - 10:00 AM</div><div>End</div><div>Tue, 09/17/2019 - 11:00 AM</div>
+      </div><div>Location</div><div>Pace Headquarters</div>""")
+    events = extract(html, URL, kind="events").events
+    assert [(e.start_date, e.end_date, e.location) for e in events] == [
+        ("2019-09-17T10:00", "2019-09-17T11:00", "Pace Headquarters")]
+
+
+def test_agenda_references_and_posting_dates_are_no_meetings():
+    html = page("""<div class="meeting"><h3>Finance Committee - March 3, 2022</h3>
+        <ol><li>Approval of February 3, 2022 Finance Committee meeting minutes</li></ol>
+        <p>Posted on February 20, 2022</p></div>
+      <div class="meeting"><h3>Finance Committee - April 7, 2022</h3></div>""")
+    assert [s for s, _ in starts(html)] == ["2022-03-03", "2022-04-07"]
+
+
+def test_auto_reads_a_meeting_page_as_events():
+    html = page("""<h2>2021 Meeting Schedule</h2>
+      <p>Tuesday, January 26, 9 a.m.</p><p>Virtual meeting</p>
+      <p>Tuesday, May 18, 9 a.m.</p><p>Virtual meeting</p>""")
+    result = extract(html, URL, kind="auto")
+    assert result.kind == "events"
+    assert [e.start_date for e in result.events] == ["2021-01-26T09:00", "2021-05-18T09:00"]
+
+
+def test_auto_leaves_a_news_list_alone():
+    items = "".join(
+        f'<article class="post"><h2><a href="/news/{i}">Clusters launch call number {i}</a>'
+        f'</h2><time datetime="2024-0{i}-15">15 0{i} 2024</time><p>The agency opened a new '
+        f'call for cluster projects, with a budget of one million euro and a deadline.</p>'
+        f'</article>' for i in range(1, 5))
+    result = extract(page(items, title="News"), URL, kind="auto")
+    assert result.events == () and len(result.news) == 4
+
+
+def test_a_schema_org_time_in_utc_goes_on_the_page_clock():
+    html = page("""<script type="application/ld+json">{"@context": "https://schema.org",
+      "@type": "Event", "name": "Board of Directors",
+      "startDate": "2019-09-17T15:00:00Z", "location": "Room 132"}</script>
+      <p>Next: <time datetime="2019-10-15T10:00:00-05:00">October 15</time></p>""")
+    events = extract(html, URL, kind="events").events
+    assert [(e.title, e.start_date) for e in events][:1] == [
+        ("Board of Directors", "2019-09-17T10:00")]
+
+
+def test_a_schema_org_time_in_utc_keeps_its_offset_when_the_page_has_none():
+    html = page("""<script type="application/ld+json">{"@context": "https://schema.org",
+      "@type": "Event", "name": "Board of Directors",
+      "startDate": "2019-09-17T15:00:00Z"}</script>""")
+    events = extract(html, URL, kind="events").events
+    assert [e.start_date for e in events] == ["2019-09-17T15:00+00:00"]
+
+
+# ---------------------------------------------------------------------------------------------
+# bad input: bounded time, no crash, no flood of false meetings (bounds generous: they catch
+# hangs and quadratic blow-ups, not small slowdowns)
+
+
+def _timed(html: str, kind: str):
+    start = time.perf_counter()
+    result = extract(html, URL, kind=kind)
+    return result, time.perf_counter() - start
+
+
+@pytest.mark.parametrize("kind", ["events", "auto"])
+def test_a_table_of_5000_dated_rows(kind):
+    rows = "".join(
+        f"<tr><td>{(date(2000, 1, 1) + timedelta(days=3 * i)).strftime('%B %d, %Y')}</td>"
+        f"<td>6 p.m.</td><td>Board meeting {i}</td></tr>" for i in range(5000))
+    html = page(f"<table><tr><th>Date</th><th>Time</th><th>Meeting</th></tr>{rows}</table>")
+    result, seconds = _timed(html, kind)
+    assert seconds < 30
+    assert len(result.events) == MAX_MEETINGS
+    assert result.events[0].start_date == "2000-01-01T18:00"
+
+
+@pytest.mark.parametrize("kind", ["events", "auto"])
+def test_a_calendar_of_every_day_of_a_decade_is_no_schedule(kind):
+    cells = "".join(
+        f"<td>{(date(2010, 1, 1) + timedelta(days=i)).strftime('%A, %B %d, %Y')}</td>"
+        + ("</tr><tr>" if i % 7 == 6 else "") for i in range(3653))
+    result, seconds = _timed(page(f"<table><tr>{cells}</tr></table>", "Meeting calendar"), kind)
+    assert seconds < 30
+    assert result.events == ()
+
+
+def test_a_list_whose_every_item_has_the_same_date_is_one_meeting():
+    items = "".join(f"<li><a href='/d{i}.pdf'>Board Meeting Agenda - March 3, 2022 part {i}</a>"
+                    f"</li>" for i in range(500))
+    result, seconds = _timed(page(f"<ul>{items}</ul>"), "events")
+    assert seconds < 30
+    assert [e.start_date for e in result.events] == ["2022-03-03"]
+
+
+@pytest.mark.parametrize("kind", ["events", "auto"])
+def test_megabytes_of_json_in_scripts(kind):
+    blob = json.dumps([{"title": f"Board meeting {i}", "location": "City Hall",
+                        "start": f"2019-06-{i % 28 + 1:02d}T09:00:00-05:00"}
+                       for i in range(40000)])
+    html = page(f"<script>var meetings = {blob};</script>"
+                f"<script type='application/json'>{blob}</script>"
+                "<h2>2022 Meeting Schedule</h2><p>March 3, 6 p.m.</p><p>April 7, 6 p.m.</p>")
+    assert len(html) > 5_000_000
+    result, seconds = _timed(html, kind)
+    assert seconds < 30
+    assert [e.start_date for e in result.events] == ["2022-03-03T18:00", "2022-04-07T18:00"]
+
+
+def test_meetings_carried_as_json_in_a_script():
+    html = page("""<div id="calendar"></div><script>
+      window.calendarData = {"view": "list", "meetings": [
+        {"title": "Board of Directors", "start": "2019-06-28T09:00:00-05:00",
+         "end": "2019-06-28T11:00:00-05:00", "location": {"name": "City Hall",
+         "address": "121 N. LaSalle St."}, "url": "/meetings/1"},
+        {"title": "Finance Committee", "start": "2019-07-12T08:30:00-05:00",
+         "location": "Room 201"},
+        {"title": "no date here"}]};
+      function render() { return [{"not": "a meeting"}]; }
+    </script>""")
+    events = extract(html, URL, kind="events").events
+    assert [(e.title, e.start_date, e.end_date, e.location, e.url) for e in events] == [
+        ("Board of Directors", "2019-06-28T09:00", "2019-06-28T11:00",
+         "City Hall, 121 N. LaSalle St.", "https://agency.example.gov/meetings/1"),
+        ("Finance Committee", "2019-07-12T08:30", None, "Room 201", None)]
