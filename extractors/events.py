@@ -8,6 +8,7 @@ classed as an event.
 from __future__ import annotations
 
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
@@ -15,6 +16,7 @@ from extractors.article import page_title
 from extractors.fields import event_from_fields, labelled_fields
 from extractors.html import absolute_url, lines, norm
 from extractors.items import Block, Item, read_block
+from extractors.links import SKIP_EXTENSIONS
 from extractors.lists import find_groups, list_records
 from extractors.meeting_lines import MEETING_WORD
 from extractors.meetings import Schedule, meeting_schedule, mentions_meetings
@@ -98,10 +100,16 @@ def _days(events: tuple[Event, ...]) -> set[str]:
 
 
 def _detail(events: tuple[Event, ...]) -> float:
-    """Fields per event beyond the title and the day: a time, a place, an organiser, a link."""
+    """Fields per event beyond the title and the day: a time, a place, an organiser, a link to
+    a page of its own (a link to a file, the agenda's or the notice's PDF, is a document the
+    meeting has, not what the reader knows of it)."""
     filled = sum(bool(e.start_date and len(e.start_date) > 10) + bool(e.location)
-                 + bool(e.organiser) + bool(e.url) for e in events)
+                 + bool(e.organiser) + bool(e.url and not _is_file(e.url)) for e in events)
     return filled / max(1, len(events))
+
+
+def _is_file(url: str) -> bool:
+    return urlsplit(url).path.lower().endswith(tuple(SKIP_EXTENSIONS))
 
 
 def page_event(page: Page) -> Event | None:
