@@ -36,6 +36,7 @@ from extractors.items import read_block
 from extractors.kinds import Call
 from extractors.lists import find_groups
 from extractors.registry import Found, Page, extractor
+from extractors.trace import note
 
 # Labels by field, lower-case, as pages write them (the colon is optional).
 LABELS: dict[str, tuple[str, ...]] = {
@@ -250,6 +251,10 @@ def _rows(table: HtmlElement, base: str) -> list[Call]:
     columns = [_column(label) for label in header]
     named = set(columns) - {None}
     if "title" not in named or not named & {"deadline", "opens", "period", "status", "budget"}:
+        if named:
+            names = ", ".join(sorted(str(n) for n in named))
+            note("calls", table, "rejected", f"a table whose header names the call fields "
+                 f"{names}: a table of calls needs a title and a date, budget or status column")
         return []
     hints = {name: _currency(label) for name, label in zip(columns, header, strict=True) if name}
     out: list[Call] = []
@@ -275,6 +280,9 @@ def _rows(table: HtmlElement, base: str) -> list[Call]:
         if _is_call(call):
             assert call is not None
             out.append(call)
+    note("calls", table, "kept" if out else "rejected",
+         f"a table of calls: {len(out)} of {len(rows) - 1} rows read as calls",
+         {"rows": len(rows) - 1, "columns": ", ".join(n or "-" for n in columns)})
     return out
 
 
@@ -321,6 +329,9 @@ def _listed_calls(page: Page) -> list[Call]:
         # most blocks of the list must be calls: a news list with one "deadline" is news
         if found and len(found) * 2 > len(group.blocks):
             out += found
+        note("calls", group.container, "kept" if found and len(found) * 2 > len(group.blocks)
+             else "rejected", f"{len(found)} of {len(group.blocks)} blocks of a list carry a "
+             "call's date, budget or status (most must)")
     return out
 
 

@@ -29,6 +29,7 @@ from extractors.lists import find_groups, list_text
 from extractors.meetings import schedule_text
 from extractors.records import PageExtraction
 from extractors.registry import EXTRACTORS, Found, Page
+from extractors.trace import note
 
 log = logging.getLogger(__name__)
 # each kind's extractor module, imported for its @extractor registration
@@ -58,8 +59,12 @@ def extract_tree(tree: HtmlElement | None, text: str, url: str, kind: str = "aut
     # region of its meetings; any other page's, the element the source names
     # (`selectors.content`), else trafilatura's
     listed = kinds and set(kinds) & _LISTING and find_groups(page)
-    body = list_text(page) if listed else (
-        schedule_text(page, found.events) or selected_text(page) or main_text(page))
+    schedule = "" if listed else schedule_text(page, found.events)
+    selected = "" if listed or schedule else selected_text(page)
+    body = list_text(page) if listed else (schedule or selected or main_text(page))
+    note("text", "", "chose", "the page text is " + (
+        "its lists' region" if listed else "its meetings' region" if schedule
+        else "what selectors.content names" if selected else "trafilatura's main text"))
     records: dict[str, tuple[Any, ...]] = dict(found.records)
     figures = tuple(find_figures(body))
     if figures:
@@ -89,6 +94,8 @@ def _run(page: Page) -> tuple[Found, list[str]]:
                 break  # the kinds after it are not looked for
     found = _without_claimed(found)
     kinds = [k for k in kinds if found.get(_BY_PAGE_KIND[k].key)]
+    note("kinds", "", "chose", "auto named the page " + ("+".join(kinds) or "article") + ": "
+         + (", ".join(f"{len(v)} {k}" for k, v in found.items()) or "no records"))
     return Found(**found), kinds
 
 

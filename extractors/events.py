@@ -22,6 +22,7 @@ from extractors.meeting_lines import MEETING_WORD
 from extractors.meetings import Schedule, meeting_schedule, mentions_meetings
 from extractors.records import Event
 from extractors.registry import Found, Page, extractor
+from extractors.trace import note
 from extractors.xpaths import EVENT_CLASS_RE, EVENT_CLASSED
 
 TEASER = 80  # characters of an item's summary that make it a news teaser
@@ -57,20 +58,34 @@ def _choose(page: Page, listed: tuple[Event, ...]) -> tuple[Event, ...]:
     the same days, the one that says more about each (time, place, organiser, link).
     """
     if page.kind == "auto" and not mentions_meetings(page):
+        note("events", "", "skipped", "auto: the page names no meetings, agendas, minutes, "
+             "boards or committees, so no meeting schedule is read")
         return listed
     schedule = meeting_schedule(page)
     meetings = _not_news(page, schedule)
+    facts = {"list events": len(listed), "schedule meetings": len(meetings)}
     if not meetings or (page.kind == "auto" and not schedule.meeting_words):
+        note("events", "", "chose", "the lists' events: " + (
+            "auto takes a schedule only where the page calls its dated items meetings"
+            if meetings else "the page shows no meeting schedule"), facts)
         return listed
     if not listed:
+        note("events", "", "chose", "the meeting schedule: no list of events", facts)
         return meetings
     listed_days, meeting_days = _days(listed), _days(meetings)
     if schedule.meeting_words and len(meeting_days - listed_days) * 5 > len(meeting_days):
+        note("events", "", "chose", "the meeting schedule: it has days the lists miss", facts)
         return meetings  # the schedule has days the lists miss
     if len(listed_days - meeting_days) * 5 > len(listed_days):
+        note("events", "", "chose", "the lists' events: they have days the schedule misses",
+             facts)
         return listed
     mine, theirs = _detail(meetings), _detail(listed)
-    return meetings if mine > theirs or (mine == theirs and schedule.meeting_words) else listed
+    chosen = meetings if mine > theirs or (mine == theirs and schedule.meeting_words) else listed
+    note("events", "", "chose", f"{'the meeting schedule' if chosen is meetings else 'the lists'}"
+         f": about the same days, and it says more of each (time, place, organiser, own page: "
+         f"{max(mine, theirs):.1f} against {min(mine, theirs):.1f} per event)", facts)
+    return chosen
 
 
 def _not_news(page: Page, schedule: Schedule) -> tuple[Event, ...]:

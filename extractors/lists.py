@@ -41,6 +41,7 @@ from extractors.records import Event, NewsItem
 from extractors.registry import Found, Page, extractor
 from extractors.rows import alternating, opens_item, periodic, signature
 from extractors.structured import structured
+from extractors.trace import active, note
 from extractors.xpaths import (
     COMMENTS_RE,
     EVENT_CLASS_RE,
@@ -144,6 +145,8 @@ def _find_groups(page: Page) -> list[Group]:
         kept = _scan(root, page, single=True)
     if page.kind == "auto" and kept and _article_like(page, kept):
         # an article's teaser boxes are not news; an events list beside prose stays events
+        note("lists", "", "rejected", "the page has prose of its own outside its lists: an "
+             "article, whose lists of news are related-news boxes (kind news_list reads them)")
         kept = [g for g in kept if g.event_like]
     return sorted(kept, key=lambda g: g.order)
 
@@ -271,7 +274,10 @@ def _groups_in(parent: HtmlElement, page: Page, holds_list: set[HtmlElement],
             continue  # a sidebar beside the content column is not the content's sibling item
         members = [children[i] for i in positions]
         if any(m in holds_list for m in members):
-            continue  # a member holds a list: these are columns, not items
+            # a member holds a list: these are columns, not items
+            note("lists", parent, "skipped", f"{len(members)} blocks that hold lists of their "
+                 "own: columns, not items", {"blocks": len(members)}, members[0])
+            continue
         group = None
         if _flat(children, positions, members):
             # titles with their text in between: each item runs to the next title
@@ -314,23 +320,44 @@ def _judge(parent: HtmlElement, blocks: list[Block], base: str,
     "Upcoming concerts (1)" list has one item, which must then be dated.
     """
     if not _cheap_check(blocks, least):
-        return None
+        return _rejected(parent, blocks, f"fewer than {TITLED_SHARE:.0%} of the blocks hold a "
+                         f"link, or one holds more than {MAX_LINKS} (a menu, a column)")
     columns = table_columns(parent) if parent.tag in ("tbody", "table", "thead") else None
     titled = _read_blocks(blocks, base, columns, selectors)
     if titled is None or len(titled) < least or (len(titled) == 1 and titled[0].date is None):
-        return None
+        return _rejected(parent, blocks, "too few blocks with a linked title, or most are "
+                         "neither dated nor with a teaser (a menu, a run of links)")
     urls = {it.url for it in titled}
     if len(urls) < TITLED_SHARE * len(titled):
-        return None  # the same link everywhere: a widget, not a list of items
+        # the same link everywhere: a widget, not a list of items
+        return _rejected(parent, blocks, "the same link in most blocks (a widget)")
     dated = sum(1 for it in titled if it.date is not None and not it.stamp)
     stamped = sum(1 for it in titled if it.date is not None or it.stamp)
     teasers = sum(1 for it in titled if _teaser(it))
     if (dated < DATED_SHARE * len(titled) and teasers < TEASER_SHARE * len(titled)
             and (stamped < STAMPED_SHARE * len(titled) or len(titled) < STAMPED_MIN)):
-        return None
+        return _rejected(parent, blocks, f"{dated} of {len(titled)} titled blocks dated and "
+                         f"{teasers} with a teaser: neither most dated nor most with teasers")
     heading = _heading_above(parent, blocks[0].parts[0])
-    return Group(tuple(titled), parent, heading, _event_like(parent, heading, titled),
-                 blocks=tuple(blocks))
+    group = Group(tuple(titled), parent, heading, _event_like(parent, heading, titled),
+                  blocks=tuple(blocks))
+    if active():
+        note("lists", parent, "kept", f"a list of {len(titled)} items, read as "
+             f"{'events' if group.event_like else 'news'}"
+             + (f" (heading {heading!r})" if heading else ""),
+             {"blocks": len(blocks), "titled": len(titled), "dated": dated, "teasers": teasers},
+             blocks[0].parts[0])
+    return group
+
+
+def _rejected(parent: HtmlElement, blocks: list[Block], reason: str) -> Group | None:
+    """No list (None), noted for `extract --explain`: what the blocks looked like, and why."""
+    if active():
+        linked = sum(1 for b in blocks if any(p.tag == "a" or p.find(".//a") is not None
+                                              for p in b.parts))
+        note("lists", parent, "rejected", reason, {"blocks": len(blocks), "linked": linked},
+             blocks[0].parts[0] if blocks else None)
+    return None
 
 
 def _read_blocks(blocks: list[Block], base: str, columns: list[str | None] | None,

@@ -142,6 +142,12 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
         help="the Content-Type the page was served with, for a saved file (its charset decodes "
         "the bytes; a URL brings its own)",
     )
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="instead of the records, say which regions of the page were considered, what "
+        "each looked like and why each was kept or rejected (what to put in `selectors`)",
+    )
     p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser(
@@ -331,7 +337,13 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
             print(f"agencywatch: {target}: cannot read: {exc.strerror or exc}", file=sys.stderr)
             return 2
         url = args.url or Path(target).resolve().as_uri()
-    reading = read_page(body, url, content_type, replace(options, pager_hosts=None))
+    options = replace(options, pager_hosts=None)
+    if args.explain:
+        from extractors.explain import explain
+
+        sys.stdout.write(terminal_text(explain(body, url, content_type, options)))
+        return 0
+    reading = read_page(body, url, content_type, options)
     print(terminal_json(reading.extraction.to_json(), indent=2))
     return 0
 
