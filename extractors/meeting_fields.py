@@ -106,6 +106,8 @@ def clean_title(text: str) -> str | None:
     text = re.sub(r"\s+(?:on|at|for|of)$", "", text, flags=re.I)
     text = re.sub(r"^(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|wed|thu|fri|sat|sun)"
                   r"\b\.?,?\s*", "", text, flags=re.I).strip(" -–—|:,;@")
+    if re.match(r"(?:at|@)\b", text, re.I):
+        return None  # "February 6 at 3 pm at the Chamber, 1210 W. Rosedale": a time and a place
     bare = _TRAILING_DOC.sub("", text)
     if bare != text and MEETING_WORD.search(bare):
         text = bare  # "Board Meeting Agenda" names the meeting of its agenda
