@@ -23,7 +23,8 @@ from flows.settings import Settings, prepare_prefect
 if TYPE_CHECKING:
     from flows.config import Source
     from flows.progress import CrawlWatcher
-    from flows.runner import RunResult
+    from flows.runner import RunContext, RunResult
+    from flows.scheduler import CrawlEngine
 
 EPILOG = {
     "crawl": "example: agencywatch crawl --sources sources.toml --db agencywatch.db",
@@ -202,9 +203,7 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
 
         check_dask(args.dask)  # no API server, no workers, no project on them: exit 2 now
     from flows.extract_pool import extraction_processes
-    from flows.http import FetchPolicy
     from flows.runner import prepared_run
-    from flows.scheduler import start_engine
 
     # the run's one pre-flight: a bad store or another crawl on it ends here, before Prefect
     with (
@@ -219,10 +218,7 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
 
             # before Prefect is imported: the server boots on the other core meanwhile
             api_server = temporary_api.start_if_wanted()
-            # and the crawl starts now: robots.txt, start pages and what they link to need
-            # no API server (the pages wait in the scheduler for the flow to collect them)
-            engine = start_engine(ctx.token, FetchPolicy(user_agent=settings.user_agent))
-            engine.add(ctx.assignments())
+            engine = _start_crawl_early(ctx, settings)
         try:
             from flows.pipeline import run_crawl
 
@@ -244,6 +240,18 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
             if engine is not None:
                 engine.close()
     return _crawl_done(outcome)
+
+
+def _start_crawl_early(ctx: RunContext, settings: Settings) -> CrawlEngine | None:
+    """Start the run's crawl in this process now, before Prefect is imported: robots.txt, start
+    pages and what they link to need no API server (their pages wait in the scheduler for the
+    flow to collect them). Returns the engine (None: the flow starts it)."""
+    from flows.http import FetchPolicy
+    from flows.scheduler import start_engine
+
+    engine = start_engine(ctx.token, FetchPolicy(user_agent=settings.user_agent))
+    engine.add(ctx.assignments())
+    return engine
 
 
 def _watcher(args: argparse.Namespace, *, run_log: bool) -> CrawlWatcher | None:

@@ -209,8 +209,10 @@ class HostGate:
         return self._host(host).failures
 
     def trouble(self, host: str, failure_limit: int) -> str | None:
-        """Why the run gave up on `host`, or None: its robots.txt could not be read, it failed
-        `failure_limit` fetches in a row, or it asked for a pause the run did not wait out."""
+        """Why the crawl of `host` ended short, or None: its robots.txt could not be read, it
+        failed `failure_limit` fetches in a row, it asked for a pause the run did not wait out,
+        or its last fetches failed (timeouts, 5xx: the pages they would have led to are
+        unknown)."""
         with self._lock:
             cells = [cell for origin, (_, cell) in self._robots.items()
                      if _origin_host(origin) == host]
@@ -221,8 +223,10 @@ class HostGate:
         if failure_limit and state.failures >= failure_limit:
             return f"skipped after {state.failures} failed fetches in a row"
         pause = state.blocked_until - self.clock()
-        if pause > 0:
+        if pause > 1:  # more than a retry's backoff: the host asked for it (Retry-After)
             return f"asked for a {pause:.0f} s pause (Retry-After)"
+        if state.failures:
+            return f"its last {state.failures} fetch(es) failed (timeouts, server errors)"
         return None
 
     def robots(self, origin: str, load: Callable[[], RobotsRules]) -> RobotsRules:
