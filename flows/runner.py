@@ -7,9 +7,9 @@ fetching while Prefect's API server boots; a flow run started by a deployment do
 
 The run loop (`run_loop`) takes deliveries of finished pages from a supply (the crawl
 scheduler in this process, the same through Prefect tasks, or `reprocess`'s stored pages),
-writes each source's pages of a delivery in one transaction (this process is the only writer
-of the store), settles a source's removals once it has ended, and tells an observer
-(`flows.observer`). It holds no pages beyond the delivery it is writing.
+writes each delivery in one transaction (this process is the only writer of the store),
+settles a source's removals once it has ended, and tells an observer (`flows.observer`). It
+holds no pages beyond the delivery it is writing.
 """
 
 from __future__ import annotations
@@ -140,21 +140,32 @@ def run_loop(ctx: RunContext, supply: PageSupply, observer: RunObserver | None =
         observer.plan(ctx.plans())
     try:
         while (delivery := supply.next()) is not None:
+            write_delivery(ctx, delivery)
+            if observer is None:
+                continue
             for batch in delivery.batches:
-                write_batch(ctx.db, ctx.run_id, batch)
-                if observer is not None:
-                    observer.pages(batch, delivery.planned.get(batch.source.name))
+                observer.pages(batch, delivery.planned.get(batch.source.name))
             for end in delivery.ended:
-                finish_source(ctx.db, ctx.run_id, end.source, truncated=end.truncated)
-                ctx.cut_short += [f"{end.source.name}: {why}" for why in end.cut_short]
-                for why in end.cut_short:
-                    log.warning("%s: cut short: %s", end.source.name, why)
-                if observer is not None:
-                    observer.ended(end.source.name, end.cut_short)
+                observer.ended(end.source.name, end.cut_short)
     finally:
         if observer is not None:
             observer.close()
     return complete(ctx)
+
+
+def write_delivery(ctx: RunContext, delivery: Delivery) -> None:
+    """Store a delivery in one transaction: each source's pages (a batch of them may hold a
+    page or two of each of hundreds of sources: one commit for all), then the removals of the
+    sources that ended. A crawler killed meanwhile leaves the store as the last one left it."""
+    with ctx.db.atomic():
+        for batch in delivery.batches:
+            write_batch(ctx.db, ctx.run_id, batch)
+        for end in delivery.ended:
+            finish_source(ctx.db, ctx.run_id, end.source, truncated=end.truncated)
+    for end in delivery.ended:
+        ctx.cut_short += [f"{end.source.name}: {why}" for why in end.cut_short]
+        for why in end.cut_short:
+            log.warning("%s: cut short: %s", end.source.name, why)
 
 
 def complete(ctx: RunContext) -> RunResult:
