@@ -57,6 +57,7 @@ class Politeness:
     hosts_too_close: int = 0  # hosts with a gap below 0.95 x their spacing
     most_in_flight: int = 0  # per host, at any moment
     crawl_delay_ratio: float | None = None  # the same, Crawl-delay hosts only
+    connections: int = 0  # TCP connections the requests came on
 
 
 @dataclass
@@ -81,6 +82,7 @@ class Results:
     delay: float
     floor_s: float
     pages: int
+    server_note: str = ""
     rows: list[Row] = field(default_factory=list)
     targets: list[dict[str, str]] = field(default_factory=list)
 
@@ -143,27 +145,28 @@ def warm_prefect(out: Path, prefect_home: Path) -> None:
 # -- what nginx saw ---------------------------------------------------------------------------
 
 
-def read_log(path: Path) -> dict[str, list[tuple[float, float]]]:
-    """Per server address, each request's (arrival, end) in seconds."""
-    by_host: dict[str, list[tuple[float, float]]] = {}
+def read_log(path: Path) -> dict[str, list[tuple[float, float, str]]]:
+    """Per server address, each request's (arrival, end, connection) in seconds."""
+    by_host: dict[str, list[tuple[float, float, str]]] = {}
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        parts = line.split(" ", 3)
-        if len(parts) < 4:
+        parts = line.split(" ", 4)
+        if len(parts) < 5:
             continue
         try:
             end, took = float(parts[1]), float(parts[2])
         except ValueError:
             continue
-        by_host.setdefault(parts[0], []).append((end - took, end))
+        by_host.setdefault(parts[0], []).append((end - took, end, parts[3]))
     return by_host
 
 
-def politeness(log: dict[str, list[tuple[float, float]]], spacing: dict[str, float],
+def politeness(log: dict[str, list[tuple[float, float, str]]], spacing: dict[str, float],
                crawl_delayed: set[str]) -> Politeness:
     out = Politeness(requests=sum(len(v) for v in log.values()), hosts=len(log))
+    out.connections = len({c for requests in log.values() for _, _, c in requests})
     ratios: dict[str, float] = {}
     for host, requests in log.items():
-        arrivals = sorted(a for a, _ in requests)
+        arrivals = sorted(a for a, _, _ in requests)
         gaps = [b - a for a, b in itertools.pairwise(arrivals)]
         if gaps and spacing.get(host):
             ratios[host] = min(gaps) / spacing[host]
@@ -176,12 +179,12 @@ def politeness(log: dict[str, list[tuple[float, float]]], spacing: dict[str, flo
     return out
 
 
-def _most_at_once(requests: list[tuple[float, float]]) -> int:
+def _most_at_once(requests: list[tuple[float, float, str]]) -> int:
     """Requests in flight at once, at most. nginx's times are whole milliseconds: a request
     that took 0.000 s is in flight for half of one, and an end counts before an arrival of
     the same instant (a request sent as the previous one ends is not beside it)."""
-    events = sorted([(a, 1) for a, _ in requests]
-                    + [(max(e, a + 0.0005), -1) for a, e in requests])
+    events = sorted([(a, 1) for a, _, _ in requests]
+                    + [(max(e, a + 0.0005), -1) for a, e, _ in requests])
     now = most = 0
     for _, step in events:
         now += step
@@ -227,7 +230,9 @@ def main(argv: list[str] | None = None) -> int:
         slow = {h for h, s in host_spacing.items() if s > args.delay}
         sources = out / "sources.toml"
         sources.write_text(sources_text(bases, args.site_pages, args.delay), encoding="utf-8")
-        print(f"nginx on {bases[0]} .. {bases[-1]}; sources: {sources}", flush=True)
+        print(f"nginx on {bases[0]} .. {bases[-1]} ({server.note}); sources: {sources}",
+              flush=True)
+        res.server_note = server.note
 
         def measured(name: str, cmd: list[str], env: dict[str, str] | None) -> ChildRun:
             server.clear_log()
@@ -338,10 +343,12 @@ def render(res: Results) -> str:
         f"# {res.sites} sites x {res.pages_per_site} pages, delay {res.delay:g} s "
         f"({res.pages} pages; floor {res.floor_s:g} s)", "",
         f"Command: `{res.command}`", "",
+        f"Server: nginx, one loopback address per site ({res.server_note}).", "",
         "| run | pages | wall s | x floor | CPU s | peak RSS MB (tree) | smallest same-host gap "
         "/ spacing | hosts under 0.95 | Crawl-delay hosts: smallest gap / spacing | most in "
-        "flight per host | other load | note |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "flight per host | requests (connections) | other load | note |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+        "| --- |",
     ]
     for r in res.rows:
         p = r.politeness
@@ -350,7 +357,8 @@ def render(res: Results) -> str:
             f"| {r.name}{'' if r.ok else ' (FAILED)'} | {r.pages} | {r.wall_s:.1f} | "
             f"{r.wall_s / res.floor_s:.2f}x | {r.cpu_s:.1f} | {r.peak_rss_mb:.0f} "
             f"({r.tree_rss_mb:.0f}) | {_ratio(p.smallest_gap_ratio)} | {p.hosts_too_close} | "
-            f"{_ratio(p.crawl_delay_ratio)} | {p.most_in_flight} | {other} | {r.note} |")
+            f"{_ratio(p.crawl_delay_ratio)} | {p.most_in_flight} | {p.requests} "
+            f"({p.connections}) | {other} | {r.note} |")
     lines += ["", "| target | measured | result |", "| --- | --- | --- |"]
     lines += [f"| {t['target']} | {t['measured']} | {t['result']} |" for t in res.targets]
     lines += ["", "Gaps and requests in flight are nginx's: each request arrived at $msec - "

@@ -281,8 +281,10 @@ http {{
     types {{ text/html html; text/plain txt; application/json json; }}
     default_type application/octet-stream;
     charset utf-8;
-    # when each request arrived is $msec - $request_time (the log line is written as it ends)
-    log_format polite '$server_addr $msec $request_time $status "$request" "$http_user_agent"';
+    # when each request arrived is $msec - $request_time (the log line is written as it ends);
+    # $connection numbers the connections
+    log_format polite '$server_addr $msec $request_time $connection $status "$request" '
+                      '"$http_user_agent"';
     access_log {log} polite;
     sendfile on;
     tcp_nopush on;
@@ -330,6 +332,7 @@ class SitesServer:
         self.port = 0
         self.tmp = Path(tempfile.mkdtemp(prefix="agencywatch-bench-sites-"))
         self.log = self.tmp / "access.log"
+        self.note = ""
         self._proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> SitesServer:
@@ -362,10 +365,25 @@ class SitesServer:
             out.close()
             if all(_wait_address(a, self.port, 10, self._proc) for a in
                    (self.addresses[0], self.addresses[-1])):
+                self._prioritise()
                 return self.bases()
             self._kill()
         error = (self.tmp / "error.log").read_text(errors="replace").strip().splitlines()
         raise RuntimeError(error[-1] if error else "nginx did not answer")
+
+    def _prioritise(self) -> None:
+        """nginx stands for servers on other machines, whose clocks a busy crawler does not
+        slow: on two shared cores, nginx at normal priority read requests up to ~0.14 s after
+        they arrived (measured against the crawler's own send times), and its log showed
+        gaps that were not there. Given the CPU first (root only), it lags by ~0.03 s."""
+        if self._proc is None or os.geteuid() != 0:
+            self.note = "nginx at normal CPU priority (not root): busy cores delay its clock"
+            return
+        try:
+            os.setpriority(os.PRIO_PGRP, self._proc.pid, -10)
+            self.note = "nginx at CPU priority -10"
+        except OSError as exc:
+            self.note = f"nginx at normal CPU priority ({exc})"
 
     def clear_log(self) -> None:
         """Empty the access log (nginx appends to it), for the next run's requests alone."""

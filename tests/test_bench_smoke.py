@@ -225,18 +225,19 @@ def test_the_polite_workload_and_what_nginx_saw(tmp_path: Path) -> None:
     assert counts == [5, 2, 5, 2] and spacing == [1.0, 2.0, 1.0, 2.0]
     assert (folders[1] / "robots.txt").read_text() == "User-agent: *\nAllow: /\nCrawl-delay: 2\n"
     assert "Crawl-delay" not in (folders[0] / "robots.txt").read_text()
-    # nginx's lines: address, $msec (when the request ended), $request_time, status, request
+    # nginx's lines: address, $msec (when the request ended), $request_time, $connection,
+    # status, request, user agent
     log = tmp_path / "access.log"
     log.write_text(
-        '127.0.0.2 100.500 0.000 200 "GET /robots.txt HTTP/1.1" "ua"\n'
-        '127.0.0.2 101.600 0.100 200 "GET /news/ HTTP/1.1" "ua"\n'  # arrived at 101.5
-        '127.0.0.2 102.400 0.000 200 "GET /news/a.html HTTP/1.1" "ua"\n'  # 0.9 s later
-        '127.0.0.3 100.000 2.000 200 "GET /robots.txt HTTP/1.1" "ua"\n'  # 98.0 to 100.0
-        '127.0.0.3 100.500 1.000 200 "GET /news/ HTTP/1.1" "ua"\n'  # 99.5: beside it
+        '127.0.0.2 100.500 0.000 1 200 "GET /robots.txt HTTP/1.1" "ua"\n'
+        '127.0.0.2 101.600 0.100 1 200 "GET /news/ HTTP/1.1" "ua"\n'  # arrived at 101.5
+        '127.0.0.2 102.400 0.000 1 200 "GET /news/a.html HTTP/1.1" "ua"\n'  # 0.9 s later
+        '127.0.0.3 100.000 2.000 2 200 "GET /robots.txt HTTP/1.1" "ua"\n'  # 98.0 to 100.0
+        '127.0.0.3 100.500 1.000 3 200 "GET /news/ HTTP/1.1" "ua"\n'  # 99.5: beside it
     )
     seen = polite.politeness(polite.read_log(log), {"127.0.0.2": 1.0, "127.0.0.3": 2.0},
                              {"127.0.0.3"})
-    assert seen.requests == 5 and seen.hosts == 2
+    assert seen.requests == 5 and seen.hosts == 2 and seen.connections == 3
     assert seen.smallest_gap_ratio == pytest.approx(0.75)  # 1.5 s where 2 were asked
     assert seen.hosts_too_close == 2 and seen.crawl_delay_ratio == pytest.approx(0.75)
     assert seen.most_in_flight == 2

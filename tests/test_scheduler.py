@@ -33,18 +33,20 @@ class FakeClock:
         return self.now
 
 
-def _no_sleep(seconds: float) -> None:
-    raise AssertionError(f"the scheduler let a request go {seconds:.3f} s early")
-
-
 def _simulate(
     hosts: dict[str, tuple[int, float]], *, took: float, concurrency: int = 2
 ) -> dict[str, list[float]]:
     """Run the dispatcher over hosts (name -> (requests, delay)) whose exchanges each take
     `took` seconds; returns when each host's requests went out."""
     clock = FakeClock()
-    gate = HostGate(concurrency, clock=clock, sleep=_no_sleep)
-    dispatcher = Dispatcher(gate, concurrency)
+    lead = 0.05
+
+    def sleep(seconds: float) -> None:  # a thread waits in the gate, at most the lead
+        assert 0 < seconds <= lead + 1e-9, f"the scheduler let a request go {seconds} s early"
+        clock.now += seconds
+
+    gate = HostGate(concurrency, clock=clock, sleep=sleep)
+    dispatcher = Dispatcher(gate, concurrency, lead_s=lead)
     for name, (n, delay) in hosts.items():
         gate.set_delay(name, delay)
         for i in range(n):
