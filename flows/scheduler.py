@@ -68,6 +68,10 @@ FETCH_THREADS = 64
 # Bounds memory (~10-20 KB a page once extracted and packed) and lets a crawl run ahead of a
 # writer that is not there yet: the first pages are fetched while Prefect's API server starts.
 MAX_UNWRITTEN = 3000
+# Of those, pages sent for and not back from extraction: each holds its raw body (~20 KB) in
+# the extraction processes' queue. Enough for two hundred hosts' pages due at the same second;
+# a single host without a delay is fetched only as fast as its pages are extracted.
+MAX_UNEXTRACTED = 400
 COLLECT_MAX_WAIT_S = 60.0  # a collection with nothing to hand back returns empty after this
 # How early a page goes to its fetch thread, which waits the rest at the host's gate (under
 # load the coordinator and a thread each take a few milliseconds to wake: 15 pages at 1 s
@@ -340,7 +344,8 @@ class CrawlEngine:
                 self._dispatch()
 
     def _room(self) -> int:
-        return self.max_unwritten - self._unfinished - self._outbox_pages
+        unwritten = self.max_unwritten - self._unfinished - self._outbox_pages
+        return min(unwritten, MAX_UNEXTRACTED - self._unfinished)
 
     def _dispatch(self) -> None:
         for host, job in self.dispatcher.take(max(0, self._room())):
