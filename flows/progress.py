@@ -218,7 +218,8 @@ class CrawlWatcher:
         if self._live is None:
             return
         now = self.clock()
-        visible = len(self.sources) <= self.max_rows or src.state == "running"
+        # every source runs at once now: beyond max_rows sources, the total row speaks for all
+        visible = len(self.sources) <= self.max_rows
         self._live.update(
             self._rows[src.name], completed=src.done, total=max(1, src.planned),
             visible=visible, count=f"{src.done}/{src.planned}",
