@@ -166,3 +166,46 @@ def _handler(server: SiteServer) -> type[BaseHTTPRequestHandler]:
                 pass
 
     return Handler
+
+
+_SERVE_APART = """
+import json, sys
+from tests.scenario_site import Item, Site, SiteServer
+servers = []
+for spec in json.loads(sys.argv[1]):
+    site = Site(items=[Item(**i) for i in spec["items"]], per_page=spec["per_page"],
+                robots=spec["robots"])
+    servers.append(SiteServer(site, address=spec["address"]).__enter__())
+print(json.dumps([s.base for s in servers]), flush=True)
+sys.stdin.read()  # until the test is done with them
+print(json.dumps([s.requests for s in servers]), flush=True)
+"""
+
+
+class SitesApart:
+    """Sites served by another process, one per loopback address: their clocks are not slowed
+    by the crawl under test (in the same process, a server's thread waits for the interpreter
+    lock before it can note when a request arrived). `stop()` returns each site's requests
+    (arrival, end, path; monotonic, which all processes of the machine share)."""
+
+    def __init__(self, sites: list[tuple[Site, str]]) -> None:
+        import json
+        import subprocess
+        import sys
+        from dataclasses import asdict
+        from pathlib import Path
+
+        specs = [{"items": [asdict(i) for i in site.items], "per_page": site.per_page,
+                  "robots": site.robots, "address": address} for site, address in sites]
+        root = str(Path(__file__).resolve().parents[1])
+        self._proc = subprocess.Popen(
+            [sys.executable, "-c", _SERVE_APART, json.dumps(specs)], cwd=root,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self._proc.stdout is not None
+        self.bases: list[str] = json.loads(self._proc.stdout.readline())
+
+    def stop(self) -> list[list[tuple[float, float, str]]]:
+        import json
+
+        out, _ = self._proc.communicate(input="", timeout=30)
+        return [[tuple(r) for r in requests] for requests in json.loads(out)]  # type: ignore[misc]
