@@ -310,6 +310,12 @@ SITE_SERVER = """\
 """
 
 
+def memory_dir() -> str | None:
+    """A folder in memory (tmpfs) when the machine has one, else the default temporary folder."""
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
 def loopback_addresses(n: int) -> list[str]:
     """`n` loopback addresses from 127.0.0.2 up (127.0.0.0/8 is all this machine's), skipping
     the .0 and .255 of each /24."""
@@ -330,7 +336,9 @@ class SitesServer:
         self.roots = [Path(r).resolve() for r in roots]
         self.addresses = loopback_addresses(len(self.roots))
         self.port = 0
-        self.tmp = Path(tempfile.mkdtemp(prefix="agencywatch-bench-sites-"))
+        # nginx's log in memory: a write to a disk file can block its one worker for a while
+        # when other programs sync theirs, and every request's log line waits for the last
+        self.tmp = Path(tempfile.mkdtemp(prefix="agencywatch-bench-sites-", dir=memory_dir()))
         self.log = self.tmp / "access.log"
         self.note = ""
         self._proc: subprocess.Popen[bytes] | None = None

@@ -321,10 +321,10 @@ def _prepared_get(
 
 
 _DRAIN_LIMIT = 64 * 1024  # the most of an unread body read to keep its connection
-# Hosts whose connections a session keeps (urllib3 closes the least recently used beyond):
-# with sessions going back to the hosts they served, a session serves a few of a crawl's
-# hosts, and requests' default of 10 closed connections the next request would have used.
-POOLS_PER_SESSION = 128
+# Hosts whose kept-alive connections the fetcher keeps (urllib3 closes the least recently used
+# pool beyond): requests' default of 10 made a crawl of hundreds of hosts open a connection
+# per request. About one open file per host (the crawl scheduler raises the process's limit).
+HOST_POOLS = 1024
 
 
 def _keep_alive(resp: requests.Response) -> None:
@@ -418,7 +418,7 @@ class Fetcher:
         self._timeouts = (self.policy.connect_timeout, self.policy.read_timeout)
         self._sessions: list[requests.Session] = []  # every session made, closed by close()
         self._idle: list[requests.Session] = []  # sessions not in use by a request now
-        self._last: dict[str, requests.Session] = {}  # host -> the session that last served it
+        self._adapter: _PoolKeyCachingAdapter | None = None  # every session's connections
         self._lock = threading.Lock()
 
     def __enter__(self) -> Fetcher:
@@ -430,29 +430,24 @@ class Fetcher:
     def close(self) -> None:
         with self._lock:
             sessions, self._sessions, self._idle = self._sessions, [], []
-            self._last = {}
+            self._adapter = None
         for session in sessions:
             session.close()
 
     @contextmanager
-    def _session(self, host: str = "") -> Iterator[requests.Session]:
-        """A session of its own for one request, returned for reuse afterwards: the idle one
-        that last talked to `host` when there is one, so its kept-alive connection to the host
-        serves this request too.
+    def _session(self) -> Iterator[requests.Session]:
+        """A session of its own for one request, returned for reuse afterwards.
 
         Borrowed per request, not per thread: a crawl's batches ran on short-lived threads, and
         per-thread sessions piled up, two per batch with their open sockets (measured: file
         descriptors growing by 2 every batch). Now there are as many sessions as requests in
-        flight at once, and about one kept-alive connection per host. Without the affinity, a
-        crawl of 200 hosts at a request a second each opened a new connection per request:
-        the next idle session was seldom the last one to talk to the host.
+        flight at once. Their connections are not theirs: every session of the fetcher sends
+        through one adapter, whose pools keep a connection per host whichever session asks
+        (with a pool per session, a crawl of 200 hosts at a request a second each opened a new
+        connection for most requests: the session at hand had seldom talked to that host).
         """
         with self._lock:
-            session = self._last.get(host) if host else None
-            if session is not None and session in self._idle:
-                self._idle.remove(session)
-            else:
-                session = self._idle.pop() if self._idle else None
+            session = self._idle.pop() if self._idle else None
         if session is None:
             session = self._new_session()
         try:
@@ -461,8 +456,6 @@ class Fetcher:
             with self._lock:
                 if session in self._sessions:  # not closed by close() meanwhile
                     self._idle.append(session)
-                    if host:
-                        self._last[host] = session
 
     def _new_session(self) -> requests.Session:
         session = requests.Session()
@@ -472,10 +465,13 @@ class Fetcher:
                 "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
             }
         )
-        adapter = _PoolKeyCachingAdapter(
-            pool_connections=POOLS_PER_SESSION,
-            pool_maxsize=max(2, self.policy.per_host_concurrency),
-        )
+        with self._lock:
+            if self._adapter is None:  # urllib3's pools are thread-safe: one for all sessions
+                self._adapter = _PoolKeyCachingAdapter(
+                    pool_connections=HOST_POOLS,
+                    pool_maxsize=max(2, self.policy.per_host_concurrency),
+                )
+            adapter = self._adapter
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         _read_environment_once(session)
@@ -677,7 +673,7 @@ class Fetcher:
         policy = self.policy
         self.gate.set_delay(host_of(current), mode.delay)
         # the session is taken before the slot: the slot's start time is the request's
-        with self._session(host_of(current)) as session, self.gate.slot(
+        with self._session() as session, self.gate.slot(
             host_of(current), url=current, max_wait=policy.retry_after_max
         ):
             trace.request_times.append(time.monotonic())
