@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from contextlib import ExitStack
 from typing import Any, Generic, TypeVar
 
 # Imported here, while the API server boots, rather than lazily once it is up: Prefect
@@ -27,7 +28,11 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext, refresh_global_settings_context
 from prefect.futures import PrefectFuture, as_completed
-from prefect.settings import get_current_settings
+from prefect.settings import (
+    PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+    get_current_settings,
+    temporary_settings,
+)
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from extractors.urls import host_of
@@ -248,23 +253,28 @@ def run_crawl(
         from flows.scale import task_runner
 
         run = crawl_flow.with_options(task_runner=task_runner(dask_address=dask_address))
-    if api_server is not None:
-        _use_api_server(api_server)
-    if prepared is None:
+    with ExitStack() as stack:
+        if api_server is not None and _use_api_server(api_server):
+            # a server that ends with this process watches no flow run's heartbeats (they
+            # find crashed runs), and the flow's end waited up to a second for its heartbeat
+            # thread to wake up and stop
+            no_heartbeat = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+            stack.enter_context(temporary_settings(updates=no_heartbeat))
+        if prepared is not None:
+            stack.enter_context(handed_over(prepared))
         result = run(sources_path, db_path, only, user_agent, lock_wait_s)
-    else:
-        with handed_over(prepared):
-            result = run(sources_path, db_path, only, user_agent, lock_wait_s)
     carried: RunResult = result["result"].value
     return carried
 
 
-def _use_api_server(api_server: LocalApiServer) -> None:
+def _use_api_server(api_server: LocalApiServer) -> bool:
     """Point this process's Prefect at `api_server`, unless a profile or settings file names a
-    server: that one wins, as it would without us. The URL stays set until the process exits,
-    so Prefect's exit handlers send the run's last logs and events to the same server."""
+    server: that one wins, as it would without us (returns False). The URL stays set until the
+    process exits, so Prefect's exit handlers send the run's last logs and events to the same
+    server."""
     if get_current_settings().api.url:
         api_server.stop()
-        return
+        return False
     os.environ["PREFECT_API_URL"] = api_server.wait_ready()
     refresh_global_settings_context()  # Prefect read its settings at import
+    return True
