@@ -200,9 +200,6 @@ class Dispatcher:
             heapq.heappop(self._timer)  # drop stale entries
         return self._timer[0][0] if self._timer else None
 
-    def idle(self) -> bool:
-        return all(not hq.jobs and not hq.inflight for hq in self.hosts.values())
-
     def _poke(self, hq: _HostQueue) -> None:
         if hq.jobs and hq.inflight < self.concurrency:
             self._schedule(hq, hq.not_before)
@@ -270,7 +267,7 @@ class CrawlEngine:
 
     def add(self, assignments: Iterable[Assignment]) -> None:
         """Start crawling these sources (a name already given is ignored)."""
-        fresh = [a for a in assignments]
+        fresh = list(assignments)
         if not fresh:
             return
         with self._cond:
@@ -311,11 +308,6 @@ class CrawlEngine:
         if self._owns_fetcher:
             self.fetcher.close()
         _unregister(self)
-
-    @property
-    def done(self) -> bool:
-        with self._cond:
-            return self._active == 0 and not self._outbox
 
     # -- the coordinator thread -------------------------------------------------------------
 
