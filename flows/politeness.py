@@ -111,9 +111,13 @@ class HostGate:
         self.sleep = sleep
         self._hosts: dict[str, _Host] = {}
         self._robots: dict[str, tuple[threading.Lock, list[RobotsRules]]] = {}
+        self._robots_of: dict[str, list[list[RobotsRules]]] = {}  # host -> its origins' cells
         self._lock = threading.Lock()
 
     def _host(self, host: str) -> _Host:
+        state = self._hosts.get(host)  # the scheduler asks for every host, every dispatch
+        if state is not None:
+            return state
         with self._lock:
             if host not in self._hosts:
                 sem = threading.BoundedSemaphore(self.per_host_concurrency)
@@ -214,8 +218,7 @@ class HostGate:
         or its last fetches failed (timeouts, 5xx: the pages they would have led to are
         unknown)."""
         with self._lock:
-            cells = [cell for origin, (_, cell) in self._robots.items()
-                     if _origin_host(origin) == host]
+            cells = list(self._robots_of.get(host, ()))
         for cell in cells:
             if cell and cell[0].deny_reason is not None:
                 return cell[0].deny_reason
@@ -233,7 +236,11 @@ class HostGate:
         """The rules of `origin` (scheme://host[:port]), loaded once per run; concurrent
         callers wait for the first one's load."""
         with self._lock:
-            lock, cell = self._robots.setdefault(origin, (threading.Lock(), []))
+            if origin not in self._robots:
+                self._robots[origin] = (threading.Lock(), [])
+                self._robots_of.setdefault(_origin_host(origin), []).append(
+                    self._robots[origin][1])
+            lock, cell = self._robots[origin]
         with lock:
             if not cell:
                 cell.append(load())
