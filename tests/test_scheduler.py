@@ -87,6 +87,27 @@ def test_requests_in_flight_never_exceed_the_host_concurrency() -> None:
     assert sent["a"] == [0.0, 0.0, 1.0, 1.0, 2.0, 2.0, 3.0]
 
 
+def test_a_parked_host_waits_until_unparked_and_the_others_go_on() -> None:
+    """Before the writer is there, hosts without a delay are held (the engine's warm-up)."""
+    clock = FakeClock()
+    gate = HostGate(2, clock=clock)
+    dispatcher = Dispatcher(gate, 1, lead_s=0.0)
+    gate.set_delay("polite", 1.0)
+    for host in ("polite", "eager"):
+        for i in range(2):
+            dispatcher.push(host, _Job(None, f"http://{host}/{i}"))
+    taken = dispatcher.take(10, allow=lambda host: host == "polite")
+    assert [(h, j.url) for h, j in taken] == [("polite", "http://polite/0")]
+    assert dispatcher.parked == {"eager"}
+    dispatcher.finished("polite")
+    dispatcher.push("eager", _Job(None, "http://eager/2"))  # still parked
+    assert dispatcher.take(10, allow=lambda host: host == "polite") == []
+    dispatcher.unpark()
+    assert [(h, j.url) for h, j in dispatcher.take(10)] == [("eager", "http://eager/0")]
+    clock.now = 1.0
+    assert [(h, j.url) for h, j in dispatcher.take(10)] == [("polite", "http://polite/1")]
+
+
 def test_the_delay_runs_from_when_the_request_went_out() -> None:
     """A request let go at 0 that a busy machine sends only at 0.8: the next one goes at 1.8,
     not at 1.0 (0.2 s after it, as the server would see it)."""
