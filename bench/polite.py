@@ -39,7 +39,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bench import site
-from bench.measure import ChildRun, env_with, mb, run_child
+from bench.measure import ROLE_EXTRACT, ROLE_MAIN, ROLE_SERVER, ChildRun, env_with, mb, run_child
 from bench.run import CONTENT_SELECTOR, bin_path, crawl_env, run_stats, save_child_log
 from bench.serve import SitesServer, memory_dir
 
@@ -74,6 +74,7 @@ class Row:
     politeness: Politeness
     note: str = ""
     other_cores: float | None = None
+    cpu_by_role: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -259,7 +260,8 @@ def _run(args: argparse.Namespace, out: Path, sites_root: Path, t0: float) -> in
         def row(name: str, run: ChildRun, pages: int, note: str = "") -> None:
             manners = politeness(read_log(server.log), host_spacing, slow)
             r = Row(name, pages, run.wall_s, run.cpu_s, mb(run.peak_rss_main),
-                    mb(run.peak_rss_tree), run.returncode == 0, manners, note, run.other_cores)
+                    mb(run.peak_rss_tree), run.returncode == 0, manners, note, run.other_cores,
+                    dict(run.cpu_by_role))
             res.rows.append(r)
             print(f"  {pages} pages in {run.wall_s:.1f} s ({run.wall_s / floor:.2f}x floor), "
                   f"smallest gap {_ratio(manners.smallest_gap_ratio)} of the spacing, at most "
@@ -358,7 +360,8 @@ def render(res: Results) -> str:
         f"({res.pages} pages; floor {res.floor_s:g} s)", "",
         f"Command: `{res.command}`", "",
         f"Server: nginx, one loopback address per site ({res.server_note}).", "",
-        "| run | pages | wall s | x floor | CPU s | peak RSS MB (tree) | smallest same-host gap "
+        "| run | pages | wall s | x floor | CPU s (crawler / extraction / Prefect server) "
+        "| peak RSS MB (tree) | smallest same-host gap "
         "/ spacing | hosts under 0.95 | Crawl-delay hosts: smallest gap / spacing | most in "
         "flight per host | requests (connections) | other load | note |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
@@ -367,17 +370,21 @@ def render(res: Results) -> str:
     for r in res.rows:
         p = r.politeness
         other = "-" if r.other_cores is None else f"{r.other_cores:.2f}"
+        split = " / ".join(f"{r.cpu_by_role[k]:.1f}" if k in r.cpu_by_role else "-"
+                           for k in (ROLE_MAIN, ROLE_EXTRACT, ROLE_SERVER))
         lines.append(
             f"| {r.name}{'' if r.ok else ' (FAILED)'} | {r.pages} | {r.wall_s:.1f} | "
-            f"{r.wall_s / res.floor_s:.2f}x | {r.cpu_s:.1f} | {r.peak_rss_mb:.0f} "
+            f"{r.wall_s / res.floor_s:.2f}x | {r.cpu_s:.1f} ({split}) | {r.peak_rss_mb:.0f} "
             f"({r.tree_rss_mb:.0f}) | {_ratio(p.smallest_gap_ratio)} | {p.hosts_too_close} | "
             f"{_ratio(p.crawl_delay_ratio)} | {p.most_in_flight} | {p.requests} "
             f"({p.connections}) | {other} | {r.note} |")
     lines += ["", "| target | measured | result |", "| --- | --- | --- |"]
     lines += [f"| {t['target']} | {t['measured']} | {t['result']} |" for t in res.targets]
     lines += ["", "Gaps and requests in flight are nginx's: each request arrived at $msec - "
-              "$request_time. Spacing: max(delay, the site's Crawl-delay). other load: CPU "
-              "used meanwhile by other processes, in cores.", ""]
+              "$request_time. Spacing: max(delay, the site's Crawl-delay). CPU: the run's "
+              "process and all it started (Scrapy: one process); on 2 cores a run cannot end "
+              "before half its CPU seconds. other load: CPU used meanwhile by other processes, "
+              "in cores.", ""]
     return "\n".join(lines)
 
 

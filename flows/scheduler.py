@@ -67,7 +67,7 @@ FETCH_THREADS = 64
 # Pages sent for and not yet handed to the writer (in flight, being extracted, in the outbox).
 # Bounds memory (~10-20 KB a page once extracted and packed) and lets a crawl run ahead of a
 # writer that is not there yet: the first pages are fetched while Prefect's API server starts.
-MAX_UNWRITTEN = 3000
+MAX_UNWRITTEN = 2000
 # Of those, pages sent for and not back from extraction: each holds its raw body (~20 KB) in
 # the extraction processes' queue. Enough for two hundred hosts' pages due at the same second;
 # a single host without a delay is fetched only as fast as its pages are extracted.
