@@ -385,6 +385,8 @@ class CrawlEngine:
         if self._stopping:
             return None
         jobs = self._take(1 if self._room() > 0 else 0)
+        if not jobs:  # the host is due later: the coordinator's timer must know
+            self._post(_nothing)
         return jobs[0] if jobs else None
 
     def _warm_allows(self, host: str) -> bool:

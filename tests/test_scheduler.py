@@ -244,3 +244,27 @@ def test_a_bad_host_holds_up_only_itself_and_is_named(tmp_path: Path, servers: E
     assert why["paused"] == "127.0.0.14: asked for a 120 s pause (Retry-After)"
     assert why["down"].startswith("127.0.0.15: robots.txt unavailable (connection failed")
     assert result.report["run"]["status"] == "completed"
+
+
+def test_a_lone_polite_host_is_crawled_to_the_end_twice(tmp_path: Path) -> None:
+    """One host, one request at a time, a delay: after each request the only thing left to
+    wake the scheduler is its timer (a crawl once stalled there for good)."""
+    import threading
+
+    results: list[RunResult] = []
+    with SiteServer(Site(items=_items(3, 0), per_page=3)) as server:
+        source = Source(name="lone", url=f"{server.base}/news", kind="news_list", follow=True,
+                        max_pages=10, delay=0.2)
+
+        def crawl_twice() -> None:
+            for _ in range(2):
+                results.append(_crawl(tmp_path / "s.db", [source], per_host_concurrency=1))
+
+        worker = threading.Thread(target=crawl_twice, daemon=True)
+        worker.start()
+        worker.join(timeout=120)
+    assert not worker.is_alive(), "the crawl stalled"
+    assert [r.report["run"]["pages"] for r in results] == [
+        {"fetched": 4, "not_modified": 0, "failed": 0},
+        {"fetched": 0, "not_modified": 4, "failed": 0},
+    ]
