@@ -38,8 +38,6 @@ from requests.adapters import HTTPAdapter
 from requests.cookies import RequestsCookieJar
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from extractors.urls import WEB_SCHEMES, host_of, in_scope, normalise_url
 from flows.errors import FetchError, TerminalFetchError, TransientFetchError, one_line
@@ -366,29 +364,6 @@ class _SentClockHTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _SentClockHTTPSConnection
 
 
-class _SentClockHTTPConnection(HTTPConnection):
-    """Reports each request to the host gate the moment it has been written to the socket:
-    the host's delay runs from then, as the server sees it (see flows/politeness.py)."""
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        super().request(*args, **kwargs)
-        request_sent()
-
-
-class _SentClockHTTPSConnection(HTTPSConnection):
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        super().request(*args, **kwargs)
-        request_sent()
-
-
-class _SentClockHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _SentClockHTTPConnection
-
-
-class _SentClockHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _SentClockHTTPSConnection
-
-
 class _PoolKeyCachingAdapter(HTTPAdapter):
     """An HTTPAdapter that works out each host's connection-pool settings once.
 
@@ -402,13 +377,6 @@ class _PoolKeyCachingAdapter(HTTPAdapter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._pool_keys: dict[tuple[Any, ...], Any] = {}
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {
-            "http": _SentClockHTTPPool,
-            "https": _SentClockHTTPSPool,
-        }
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
@@ -562,18 +530,6 @@ class Fetcher:
             self.stats.add("disallowed")
         self.gate.note_outcome(host_of(url), transient_failure=result.transient)
         return result
-
-    def load_robots(self, url: str) -> RobotsRules:
-        """The robots.txt rules of `url`'s origin, fetched now when this run has not read them
-        yet (a request of its own: the crawl scheduler sends it before a host's first page, so
-        no thread sleeps through the host's delay between the two). Never raises."""
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
-        try:
-            return self.gate.robots(origin, lambda: self._load_robots(origin))
-        except Exception:  # a bug or a library surprise: the page's own fetch tries again
-            log.exception("unexpected error reading the robots.txt of %s", origin)
-            return RobotsRules()
 
     def load_robots(self, url: str) -> RobotsRules:
         """The robots.txt rules of `url`'s origin, fetched now when this run has not read them

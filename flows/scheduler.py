@@ -73,8 +73,9 @@ MAX_UNWRITTEN = 2000
 # a single host without a delay is fetched only as fast as its pages are extracted.
 MAX_UNEXTRACTED = 400
 COLLECT_MAX_WAIT_S = 60.0  # a collection with nothing to hand back returns empty after this
-# Requests to hosts without a delay before the writer first collects (see _warm_allows):
-# enough for their robots.txt, start pages and a first look at what they link to.
+# Pages of any host sent to extraction before the writer first collects, after which hosts
+# without a delay wait for it (see _warm_allows): their start pages and a first look at what
+# they link to.
 WARM_PAGES = 100
 # How early a page goes to its fetch thread, which waits the rest at the host's gate (under
 # load the coordinator and a thread each take a few milliseconds to wake: 15 pages at 1 s
@@ -368,8 +369,8 @@ class CrawlEngine:
 
     def _take(self, limit: int) -> list[tuple[str, _Job]]:
         """Jobs that may start now, counted in hand."""
-        allow = None if self._warm_left is None else self._warm_allows
-        with self._lock:
+        with self._lock:  # the warm-up may end meanwhile (_warmed holds the lock)
+            allow = None if self._warm_left is None else self._warm_allows
             jobs = self.dispatcher.take(limit, allow)
             self._unfinished += sum(1 for _, job in jobs if job.crawl is not None)
         return jobs
@@ -392,16 +393,19 @@ class CrawlEngine:
     def _warm_allows(self, host: str) -> bool:
         """Before the writer first collects (the flow's API server is still booting), a host
         with a delay runs ahead: every second it waits is lost for good. A host without one
-        is bound by CPU, which the boot needs as much: WARM_PAGES of such hosts' requests in
-        all, then they wait (measured: a 5,000-article site crawled ahead stretched the
-        server's boot from 6 to 20 s, and the crawl took 4 s longer)."""
-        if self.fetcher.gate.delay(host) > 0:
+        is bound by CPU, which the boot needs as much, once its pages need extracting:
+        after WARM_PAGES pages sent to extraction in all, such hosts wait (measured: a
+        5,000-article site crawled ahead stretched the server's boot from 6 to 20 s, and the
+        crawl took 4 s longer). Pages that answer 304 cost little: a re-crawl goes on."""
+        if self._warm_left is None or self.fetcher.gate.delay(host) > 0:
             return True
-        assert self._warm_left is not None
-        if self._warm_left <= 0:
-            return False
-        self._warm_left -= 1
-        return True
+        return self._warm_left > 0
+
+    def _extracting(self) -> None:
+        """A page goes to extraction: one less for hosts without a delay to warm up with."""
+        with self._lock:
+            if self._warm_left is not None:
+                self._warm_left -= 1
 
     def _warmed(self) -> None:
         with self._lock:
@@ -532,6 +536,7 @@ class CrawlEngine:
         if extract is None:
             self._finished(crawl, record)
             return
+        self._extracting()
         future = extract_pool.submit(extract_and_link, *extract)
         if future is None:  # no pool in this process (a Dask worker): extract here
             record = finish_page(record, lambda: extract_and_link(*extract, pack_body=False))
