@@ -36,7 +36,10 @@ explore: install
 
 # Benchmark (issue 6): agencywatch vs a Scrapy spider and the floors, on a synthetic site.
 # ~45 min at the default 20,000 articles on 2 cores; BENCH_ARGS="--articles 5000" takes ~12 min.
+# Then (issue 22) many polite sites: 200 sites x 15 pages at 1 s, Scrapy and the floor beside
+# (~4 min); POLITE_ARGS="--sites 1000 --site-pages 5 --delay 2" for another shape.
 BENCH_ARGS ?=
+POLITE_ARGS ?=
 bench: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[$(EXTRAS),bench]'
 	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || \
@@ -44,6 +47,7 @@ bench: install
 	    $$S apt-get update -qq && $$S apt-get install -y -qq nginx-light; } || \
 	  echo "bench: could not install nginx; the Python fallback server will be used"
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.polite $(POLITE_ARGS)
 
 # Re-pin every dependency to what is installed now; read the diff before committing it.
 lock: install

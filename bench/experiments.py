@@ -3,7 +3,7 @@ that patch one hot spot each (monkeypatches in a child process; no project file 
 
     python -m bench.experiments --site bench-out/site --pages 2100 --variants all
 
-Each variant runs `flows.runner.run_crawl_once` with `ThreadExecutor` (what the CLI does minus
+Each variant runs `flows.runner.run_crawl_once` (what the CLI does minus
 Prefect) in a fresh subprocess on a fresh database, against nginx serving the site, and reports
 wall time, CPU time and peak RSS. `prefect` runs the real `agencywatch crawl` for comparison.
 
@@ -57,16 +57,12 @@ def child(sources: str, db: str, patches: str) -> int:
     _apply({p for p in patches.split(",") if p})
     from flows.config import load_sources
     from flows.http import Fetcher, FetchPolicy
-    from flows.runner import ThreadExecutor, run_crawl_once
+    from flows.runner import run_crawl_once
     from flows.settings import Settings
 
     t1 = time.monotonic()
-    fetcher = Fetcher(FetchPolicy(user_agent=Settings().user_agent))
-    executor = ThreadExecutor(fetcher, workers=4)
-    try:
-        result = run_crawl_once(db, load_sources(sources), executor)
-    finally:
-        executor.close()
+    with Fetcher(FetchPolicy(user_agent=Settings().user_agent)) as fetcher:
+        result = run_crawl_once(db, load_sources(sources), fetcher)
     t2 = time.monotonic()
     print(json.dumps({"imports_s": t1 - t0, "crawl_s": t2 - t1, "summary": result.summary}))
     return 0

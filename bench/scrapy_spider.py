@@ -8,6 +8,10 @@ Scrapy's stats are written to `stats_path` at the end.
 
     scrapy runspider bench/scrapy_spider.py -a start_url=http://127.0.0.1:PORT/news/ \
         -a stats_path=bench-out/scrapy-stats.json -O bench-out/scrapy-items.jsonl
+
+Many sites (bench/polite.py): `-a start_urls_file=FILE` (one start URL a line), with the
+politeness settings on the command line (`-s DOWNLOAD_DELAY=1 -s CONCURRENT_REQUESTS_PER_DOMAIN=1
+...`, which win over `SETTINGS`).
 """
 
 from __future__ import annotations
@@ -129,9 +133,13 @@ class AgencySpider(scrapy.Spider if scrapy is not None else _Base):  # type: ign
     name = "agency"
     custom_settings = SETTINGS
 
-    def __init__(self, start_url: str = "", stats_path: str = "", **kw: Any) -> None:
+    def __init__(self, start_url: str = "", stats_path: str = "", start_urls_file: str = "",
+                 **kw: Any) -> None:
         super().__init__(**kw)
-        self.start_urls = [start_url]
+        self.start_urls = [start_url] if start_url else []
+        if start_urls_file:
+            with open(start_urls_file, encoding="utf-8") as f:
+                self.start_urls += [line.strip() for line in f if line.strip()]
         self.stats_path = stats_path
         self.list_pages = 0
         self.article_pages = 0

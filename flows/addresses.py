@@ -15,7 +15,8 @@ proxy, the target's name is resolved here and checked, and the proxy connects (b
 the proxy resolves it again).
 
 The fetcher says what each request may reach (`allowing`); the connection classes it mounts on
-its sessions (`guard_pool_manager`) enforce it, and raise `AddressRefused` before a byte is
+its sessions (`GuardedHTTPConnection`, `GuardedHTTPSConnection`, which flows.http's
+connection classes extend) enforce it, and raise `AddressRefused` before a byte is
 sent.
 """
 
@@ -30,9 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from urllib3 import PoolManager
 from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NameResolutionError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -212,17 +211,3 @@ class GuardedHTTPSConnection(HTTPSConnection):
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> None:
         _before_request(self, url)
         super().request(method, url, *args, **kwargs)
-
-
-class _GuardedHTTPPool(HTTPConnectionPool):
-    ConnectionCls = GuardedHTTPConnection
-
-
-class _GuardedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = GuardedHTTPSConnection
-
-
-def guard_pool_manager(manager: PoolManager) -> PoolManager:
-    """Make every connection `manager` opens check its addresses (see the module docstring)."""
-    manager.pool_classes_by_scheme = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
-    return manager

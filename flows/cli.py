@@ -23,7 +23,10 @@ from flows.settings import Settings, prepare_prefect
 from store.outputs import terminal_json, terminal_text
 
 if TYPE_CHECKING:
-    from flows.runner import RunResult
+    from flows.config import Source
+    from flows.progress import CrawlWatcher
+    from flows.runner import RunContext, RunResult
+    from flows.scheduler import CrawlEngine
 
 EPILOG = {
     "crawl": "example: agencywatch crawl --sources sources.toml --db agencywatch.db",
@@ -217,71 +220,98 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
     from flows.config import load_sources, select_sources
-    from store.db import crawl_lock, open_db
 
-    # bad config: exit 2 before any database is touched
-    select_sources(load_sources(args.sources), args.only)
-    open_db(args.db).close()
-    with crawl_lock(args.db, wait_s=settings.lock_wait_s):
-        pass  # fail fast, before Prefect starts, when another crawl holds the store
+    sources = select_sources(load_sources(args.sources), args.only)  # bad config: exit 2
     if args.local and args.dask:
         raise ConfigError("--local and --dask exclude each other (Dask runs Prefect tasks)")
     if not args.dask:  # Dask workers extract in their own threads
         from flows import extract_pool
 
         extract_pool.warm_up()  # its imports overlap ours and the API server's boot
+    watcher = _watcher(args, run_log=not args.local)
     if args.local:
-        return _crawl_local(args, settings)
+        return _crawl_local(args, settings, sources, watcher)
     prepare_prefect(settings)
-    api_server = None
-    if not args.dask:
-        from flows import api_server as temporary_api
-
-        # before Prefect is imported: the server boots on the other core meanwhile
-        api_server = temporary_api.start_if_wanted()
-    from flows.progress import CrawlWatcher
-
     if args.dask:
         from flows.scale import check_dask
 
         check_dask(args.dask)  # no API server, no workers, no project on them: exit 2 now
-    from flows.pipeline import run_crawl
+    from flows.extract_pool import extraction_processes
+    from flows.runner import prepared_run
 
-    # what the imports made (~140,000 objects, most of them Prefect's) lives as long as the
-    # process: full collections during the crawl need not walk it (5,000 articles: 1.0 -> 0.5 s
-    # of the crawler's CPU in the oldest generation, 2 runs each)
-    gc.freeze()
-    watcher = None if args.progress == "off" else CrawlWatcher(args.progress)
-    outcome = run_crawl(
-        str(args.sources),
-        str(args.db),
-        args.only,
-        settings.user_agent,
-        settings.lock_wait_s,
-        progress=watcher,
-        dask_address=args.dask,
-        api_server=api_server,
-    )
+    # the run's one pre-flight: a bad store or another crawl on it ends here, before Prefect
+    with (
+        prepared_run(
+            str(args.db), sources, lock_wait_s=settings.lock_wait_s, observer=watcher
+        ) as ctx,
+        extraction_processes(),
+    ):
+        api_server = None
+        engine = None
+        if not args.dask:
+            from flows import api_server as temporary_api
+
+            # before Prefect is imported: the server boots on the other core meanwhile
+            api_server = temporary_api.start_if_wanted()
+            engine = _start_crawl_early(ctx, settings)
+        try:
+            from flows.pipeline import run_crawl
+
+            # what the imports made (~140,000 objects, most of them Prefect's) lives as long as
+            # the process: full collections during the crawl need not walk it (5,000 articles:
+            # 1.0 -> 0.5 s of the crawler's CPU in the oldest generation, 2 runs each)
+            gc.freeze()
+            outcome = run_crawl(
+                str(args.sources),
+                str(args.db),
+                args.only,
+                settings.user_agent,
+                settings.lock_wait_s,
+                prepared=ctx,
+                dask_address=args.dask,
+                api_server=api_server,
+            )
+        finally:
+            if engine is not None:
+                engine.close()
     return _crawl_done(outcome)
 
 
-def _crawl_local(args: argparse.Namespace, settings: Settings) -> int:
-    from flows.config import load_sources, select_sources
+def _start_crawl_early(ctx: RunContext, settings: Settings) -> CrawlEngine | None:
+    """Start the run's crawl in this process now, before Prefect is imported: robots.txt, start
+    pages and what they link to need no API server (their pages wait in the scheduler for the
+    flow to collect them). Returns the engine (None: the flow starts it)."""
     from flows.http import FetchPolicy
-    from flows.progress import CrawlWatcher, watch_plans
+    from flows.scheduler import start_engine
+
+    engine = start_engine(ctx.token, FetchPolicy(user_agent=settings.user_agent))
+    engine.add(ctx.assignments())
+    return engine
+
+
+def _watcher(args: argparse.Namespace, *, run_log: bool) -> CrawlWatcher | None:
+    if args.progress == "off":
+        return None
+    from flows.progress import CrawlWatcher
+
+    return CrawlWatcher(args.progress, run_log=run_log)
+
+
+def _crawl_local(
+    args: argparse.Namespace,
+    settings: Settings,
+    sources: list[Source],
+    watcher: CrawlWatcher | None,
+) -> int:
+    from flows.http import FetchPolicy
     from flows.runner import run_local
 
-    sources = select_sources(load_sources(args.sources), args.only)
-    watcher = None
-    if args.progress != "off":
-        watcher = CrawlWatcher(args.progress, run_log=False)
-        watcher.plan(watch_plans(sources, str(args.db)))
     outcome = run_local(
         sources,
         str(args.db),
         FetchPolicy(user_agent=settings.user_agent),
         lock_wait_s=settings.lock_wait_s,
-        watcher=watcher,
+        observer=watcher,
     )
     return _crawl_done(outcome)
 
@@ -289,6 +319,8 @@ def _crawl_local(args: argparse.Namespace, settings: Settings) -> int:
 def _crawl_done(outcome: RunResult) -> int:
     for failure in outcome.report["failures"]:  # a page's or a server's words: shown inert
         print(terminal_text(f"failed: {failure['error']}"), file=sys.stderr)
+    for line in outcome.cut_short:
+        print(terminal_text(f"cut short: {line}"), file=sys.stderr)
     print(outcome.summary)
     return 1 if outcome.nothing_fetched else 0
 

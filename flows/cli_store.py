@@ -30,46 +30,74 @@ EPILOG = {
 def register(sub: argparse._SubParsersAction, settings: Settings) -> None:  # type: ignore[type-arg]
     raw = argparse.RawDescriptionHelpFormatter
 
-    p = sub.add_parser("search", help="full-text search of news, events, good practices, pages",
-                       epilog=EPILOG["search"], formatter_class=raw)
+    p = sub.add_parser(
+        "search",
+        help="full-text search of news, events, good practices, pages",
+        epilog=EPILOG["search"],
+        formatter_class=raw,
+    )
     p.add_argument("query", metavar="QUERY", help="words to find (all of them)")
     p.add_argument("--db", default=settings.db, help="SQLite store")
     p.add_argument("--limit", type=int, default=20, help="at most this many results (20)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
-    p.add_argument("--raw", action="store_true",
-                   help='QUERY is FTS5 syntax: "a phrase", fund*, a OR b, NEAR(a b)')
+    p.add_argument(
+        "--raw",
+        action="store_true",
+        help='QUERY is FTS5 syntax: "a phrase", fund*, a OR b, NEAR(a b)',
+    )
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("explore", help="open the store in Datasette, read-only",
-                       epilog=EPILOG["explore"], formatter_class=raw)
+    p = sub.add_parser(
+        "explore",
+        help="open the store in Datasette, read-only",
+        epilog=EPILOG["explore"],
+        formatter_class=raw,
+    )
     p.add_argument("--db", default=settings.db, help="SQLite store")
     p.add_argument("--port", type=int, default=8001, help="port on 127.0.0.1 (8001)")
-    p.add_argument("--no-open", dest="open_browser", action="store_false",
-                   help="do not open a web browser")
+    p.add_argument(
+        "--no-open", dest="open_browser", action="store_false", help="do not open a web browser"
+    )
     p.set_defaults(func=cmd_explore)
 
     from store.export import exportable_names
 
-    p = sub.add_parser("export", help="CSV or JSON of a view or table",
-                       epilog=EPILOG["export"], formatter_class=raw,
-                       description="names: " + ", ".join(exportable_names()))
+    p = sub.add_parser(
+        "export",
+        help="CSV or JSON of a view or table",
+        epilog=EPILOG["export"],
+        formatter_class=raw,
+        description="names: " + ", ".join(exportable_names()),
+    )
     p.add_argument("name", metavar="VIEW_OR_TABLE")
     p.add_argument("--db", default=settings.db, help="SQLite store")
     p.add_argument("--format", choices=("csv", "json"), default="csv")
     p.add_argument("--output", help="write to this file instead of stdout")
-    p.add_argument("--where", metavar="SQL",
-                   help="SQL condition on the rows, e.g. \"unit = 'EUR'\"")
+    p.add_argument(
+        "--where", metavar="SQL", help="SQL condition on the rows, e.g. \"unit = 'EUR'\""
+    )
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("schema-docs", help="describe the store's tables and views (Markdown)",
-                       epilog=EPILOG["schema-docs"], formatter_class=raw)
+    p = sub.add_parser(
+        "schema-docs",
+        help="describe the store's tables and views (Markdown)",
+        epilog=EPILOG["schema-docs"],
+        formatter_class=raw,
+    )
     p.add_argument("--output", help="write to this file instead of stdout")
-    p.add_argument("--check", action="store_true",
-                   help="only compare with --output; exit 1 when it is out of date")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="only compare with --output; exit 1 when it is out of date",
+    )
     p.set_defaults(func=cmd_schema_docs)
 
-    p = sub.add_parser("doctor", help="check the whole store (SQLite integrity_check); reads only",
-                       epilog=EPILOG["doctor"], formatter_class=raw)
+    p = sub.add_parser(
+        "doctor",
+        help="check the whole store (SQLite integrity_check); reads only",
+        epilog=EPILOG["doctor"],
+        formatter_class=raw,
+    )
     p.add_argument("--db", default=settings.db, help="SQLite store")
     p.set_defaults(func=cmd_doctor)
 
@@ -165,8 +193,10 @@ def cmd_schema_docs(args: argparse.Namespace, settings: Settings) -> int:
         target = Path(args.output)
         current = target.read_text(encoding="utf-8") if target.exists() else ""
         if current != text:
-            print(f"{args.output} is out of date: run agencywatch schema-docs --output "
-                  f"{args.output}", file=sys.stderr)
+            print(
+                f"{args.output} is out of date: run agencywatch schema-docs --output {args.output}",
+                file=sys.stderr,
+            )
             return 1
         return 0
     if args.output:

@@ -299,8 +299,10 @@ def _list_problems(entry: dict[str, Any]) -> list[tuple[str, str]]:
         "hosts": ("a host name", host_problem),
         "feeds": ("a feed URL", url_problem),
         "sitemaps": ("a sitemap URL", url_problem),
-        "ignore": ("a CSS selector", lambda v: css_problem(v) and f"is not a CSS selector: "
-                   f"{css_problem(v)}"),
+        "ignore": (
+            "a CSS selector",
+            lambda v: css_problem(v) and f"is not a CSS selector: {css_problem(v)}",
+        ),
         "ignore_text": ("a regular expression", regex_problem),
     }
     for key, (what, check) in checks.items():

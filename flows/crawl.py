@@ -1,21 +1,17 @@
-"""Crawling: fetch -> extract -> records for the store, one batch of URLs at a time.
-No Prefect and no SQL here; the flow decides what goes in a batch and writes the results.
+"""Crawling one page: fetch -> extract -> a record for the store, and the links it hands on.
+No Prefect and no SQL here; the crawl scheduler (flows/scheduler.py) decides what is fetched
+when, and the run loop writes the results.
 
 A 304 or an unchanged body skips extraction; the links the store remembers for such a page are
 followed again, so detail pages behind an unchanged listing are still checked.
-
-A batch can also walk a listing's pager (`Walk`): each page of a list names only the next few,
-so a crawl that waited for a whole batch to come back before following them advanced a few
-list pages per batch, and its batches of detail pages ran short of work.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from functools import partial
+from collections.abc import Callable, Iterable
+from concurrent.futures import CancelledError
+from dataclasses import replace
 
 from extractors import __version__ as EXTRACTOR_VERSION
 from extractors.core import Reading, read_page
@@ -27,7 +23,6 @@ from flows import extract_pool
 from flows.config import Source
 from flows.discovery import parse_feed, read_sitemap
 from flows.errors import ExtractionTimeLimit
-from flows.frontier import Frontier
 from flows.http import FEED_TYPES, HTML_TYPES, Fetcher, FetchResult
 from flows.time_limit import TimeLimitExceeded, configured_limit, time_limit
 from store.batches import (
@@ -38,15 +33,12 @@ from store.batches import (
     UNCHANGED,
     PageRecord,
     PageState,
-    SourceBatch,
     SourceInfo,
 )
 from store.identity import PageKeys, page_keys
 from store.writer import pack
 
 log = logging.getLogger("agencywatch.crawl")
-ProgressHook = Callable[[str, PageRecord], None]
-Work = tuple[str, str]  # (normalised url, role)
 DISCOVERY_ROLES = ("feed", "sitemap")  # pages that only list other pages (optional discovery)
 
 
@@ -54,120 +46,8 @@ def source_info(source: Source) -> SourceInfo:
     return SourceInfo(source.name, source.url, source.kind, source.to_config())
 
 
-def new_frontier(source: Source) -> Frontier:
-    frontier = Frontier(source.max_pages, source.scope())
-    frontier.add(source.url, "listing")
-    for feed in source.feeds:
-        frontier.add(feed, "feed")
-    for sitemap in source.sitemaps:
-        frontier.add(sitemap, "sitemap")
-    return frontier
-
-
 # a link's role -> the role of the page it leads to (any other: a detail page)
 FRONTIER_ROLE = {"next": "listing", "sitemap": "sitemap"}
-
-
-def follow_links(source: Source, frontier: Frontier, batch: SourceBatch) -> None:
-    """Queue the links a batch found: a configured feed's or sitemap's always (a sitemap
-    index's sitemaps too), a listing's pagination and detail links when the source follows."""
-    for page in batch.pages:
-        if not source.follow and page.role not in DISCOVERY_ROLES:
-            continue
-        for link in page.links:
-            role, _, url = link.partition(" ")
-            frontier.add(url, FRONTIER_ROLE.get(role, "detail"))
-
-
-@dataclass(frozen=True)
-class Walk:
-    """Leave to a batch of listing pages: also fetch the list pages their pagers name, round
-    after round, at most `budget` of them, none of `known` (pages the run already has), with
-    `states` (the store's validators and links of the source's list pages) for conditional
-    requests."""
-
-    budget: int
-    known: frozenset[str] = frozenset()
-    states: Mapping[str, PageState] = field(default_factory=dict)
-
-
-def crawl_batch(
-    source: Source,
-    fetcher: Fetcher,
-    work: Sequence[Work],
-    states: Mapping[str, PageState],
-    *,
-    workers: int = 2,
-    on_page: ProgressHook | None = None,
-    walk: Walk | None = None,
-) -> SourceBatch:
-    """Fetch and extract a batch of one source's pages; the fetcher's host gate keeps the
-    requests polite, the threads only overlap waiting on the network. Extraction goes to the
-    run's process pool when one is open (`extract_pool`), so fetching never waits for it."""
-    pages = _crawl_pages(source, fetcher, work, states, workers, on_page)
-    if walk is not None and walk.budget > 0:
-        states = {**walk.states, **states}
-        pages += _walk_pagers(
-            pages, walk, lambda w: _crawl_pages(source, fetcher, w, states, workers, on_page)
-        )
-    return SourceBatch(source_info(source), tuple(pages), counts=_counts(pages, states))
-
-
-def _walk_pagers(
-    pages: list[PageRecord], walk: Walk, crawl: Callable[[list[Work]], list[PageRecord]]
-) -> list[PageRecord]:
-    """The list pages reached by following the pagers of `pages`, breadth first."""
-    seen = set(walk.known).union(p.url for p in pages)
-    budget, last, walked = walk.budget, pages, []
-    while budget > 0:
-        nxt: list[Work] = []
-        for page in last:
-            for link in page.links:
-                role, _, url = link.partition(" ")
-                if role == "next" and url not in seen and len(nxt) < budget:
-                    seen.add(url)
-                    nxt.append((url, "listing"))
-        if not nxt:
-            break
-        budget -= len(nxt)
-        last = crawl(nxt)
-        walked += last
-    return walked
-
-
-def _crawl_pages(
-    source: Source,
-    fetcher: Fetcher,
-    work: Sequence[Work],
-    states: Mapping[str, PageState],
-    workers: int,
-    on_page: ProgressHook | None,
-) -> list[PageRecord]:
-    limit = configured_limit()  # read here: a pool process's environment may be older
-
-    def fetch_one(item: Work) -> tuple[PageRecord, Future[Extracted] | None]:
-        url, role = item
-        record, job = fetch_page(source, fetcher, url, role, states.get(url))
-        if job is None:
-            return record, None
-        future = extract_pool.submit(partial(extract_and_link, time_limit_s=limit), *job)
-        if future is None:  # no pool in this process: extract here (the writer packs)
-            extract = partial(extract_and_link, *job, pack_body=False, time_limit_s=limit)
-            return finish_page(record, extract), None
-        return record, future
-
-    def settle(record: PageRecord, future: Future[Extracted] | None) -> PageRecord:
-        if future is not None:
-            record = finish_page(record, partial(extract_pool.result, future))
-        if on_page:
-            on_page(source.name, record)
-        return record
-
-    if workers <= 1 or len(work) <= 1:
-        return [settle(*fetch_one(item)) for item in work]
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="crawl") as pool:
-        fetched = list(pool.map(fetch_one, work))
-    return [settle(record, future) for record, future in fetched]
 
 
 Extracted = tuple[PageExtraction, tuple[str, ...], bytes | None, PageKeys]
@@ -210,6 +90,9 @@ def finish_page(record: PageRecord, extracted: Callable[[], Extracted]) -> PageR
         extraction, links, packed, keys = extracted()
     except AgencywatchError as exc:
         return replace(record, outcome=FAILED, body=None, error=str(exc))
+    except CancelledError:  # the run is ending (its store failed, or it was interrupted)
+        error = f"{url}: not extracted: the run ended first; the page is retried next run"
+        return replace(record, outcome=FAILED, body=None, error=error)
     except extract_pool.ExtractionProcessDied as exc:
         error = f"{url}: the extraction process died ({exc}); the page is retried next run"
         log.error("%s", error)
@@ -259,10 +142,7 @@ def _links(source: Source, reading: Reading, url: str) -> tuple[str, ...]:
     menus and sidebars that merely look like lists are never followed."""
     details: list[str] = []
     item_urls = [
-        record.url
-        for spec in KINDS
-        if spec.follow
-        for record in reading.extraction.of(spec.key)
+        record.url for spec in KINDS if spec.follow for record in reading.extraction.of(spec.key)
     ]
     for item_url in dict.fromkeys(u for u in item_urls if u):
         link = normalise_url(item_url)
@@ -312,17 +192,6 @@ def _configured_sitemaps(source: Source) -> set[str]:
         except ValueError:
             continue
     return configured
-
-
-def _counts(pages: list[PageRecord], states: Mapping[str, PageState]) -> dict[str, int]:
-    saved = sum(
-        (states[p.url].size or 0) for p in pages if p.outcome == NOT_MODIFIED and p.url in states
-    )
-    return {
-        "requests": sum(p.attempts for p in pages),
-        "bytes_downloaded": sum(p.bytes for p in pages),
-        "bytes_saved": saved,
-    }
 
 
 def _record(result: FetchResult, role: str) -> PageRecord:

@@ -29,12 +29,11 @@ _MAX_XML_BYTES = 50 * 1024 * 1024  # the sitemaps protocol's own limit
 SITEMAP_MAX_URLS = 50_000  # the protocol's limit of one sitemap, when the caller sets none
 MAX_CHILD_SITEMAPS = 50  # of one sitemap index: a site's map, not a crawl of its own
 
+
 class FeedEntry(NamedTuple):
     url: str
     title: str | None
     date: str | None  # ISO 8601 when the feed's date could be read, else as written
-
-
 
 
 # -- XML: sitemaps and feeds --------------------------------------------------------------------

@@ -110,8 +110,9 @@ def _check_port(port: int) -> None:
         try:
             s.bind(("127.0.0.1", port))
         except OSError as exc:
-            raise StoreError(f"explore: port {port} is taken ({exc.strerror}); "
-                             "pick another with --port") from exc
+            raise StoreError(
+                f"explore: port {port} is taken ({exc.strerror}); pick another with --port"
+            ) from exc
 
 
 def serve_args(path: Path, meta_file: Path, port: int, *, open_browser: bool) -> list[str]:
@@ -135,8 +136,12 @@ def explore(db_path: str | Path, *, port: int = 8001, open_browser: bool = True)
         meta = metadata(db, path.stem)
     finally:
         db.close()
-    print(f"agencywatch: serving {path} read-only on http://127.0.0.1:{port}/{path.stem} "
-          "(live: later crawls show on reload); Ctrl-C stops", file=sys.stderr, flush=True)
+    print(
+        f"agencywatch: serving {path} read-only on http://127.0.0.1:{port}/{path.stem} "
+        "(live: later crawls show on reload); Ctrl-C stops",
+        file=sys.stderr,
+        flush=True,
+    )
     with tempfile.TemporaryDirectory(prefix="agencywatch-explore-") as tmp:
         meta_file = Path(tmp) / "metadata.json"
         meta_file.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -39,6 +39,8 @@ import requests
 from protego import Protego
 from requests.adapters import HTTPAdapter
 from requests.cookies import RequestsCookieJar
+from urllib3 import PoolManager
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from extractors.html import decode_bytes
 from extractors.urls import WEB_SCHEMES, host_of, in_scope, normalise_url, site_of
@@ -46,12 +48,13 @@ from flows.addresses import (
     NOTHING_INTERNAL,
     AddressRefused,
     Allowance,
+    GuardedHTTPConnection,
+    GuardedHTTPSConnection,
     allowing,
-    guard_pool_manager,
     named_by,
 )
 from flows.errors import FetchError, TerminalFetchError, TransientFetchError, one_line
-from flows.politeness import HostGate, RobotsRules, parse_retry_after
+from flows.politeness import HostGate, RobotsRules, parse_retry_after, request_sent
 from flows.transport import (
     FEED_TYPES,
     HTML_TYPES,
@@ -329,6 +332,10 @@ def _prepared_get(
 
 
 _DRAIN_LIMIT = 64 * 1024  # the most of an unread body read to keep its connection
+# Hosts whose kept-alive connections the fetcher keeps (urllib3 closes the least recently used
+# pool beyond): requests' default of 10 made a crawl of hundreds of hosts open a connection
+# per request. About one open file per host (the crawl scheduler raises the process's limit).
+HOST_POOLS = 1024
 
 
 def _keep_alive(resp: requests.Response) -> None:
@@ -343,6 +350,36 @@ def _keep_alive(resp: requests.Response) -> None:
         return
     raw.drain_conn()
     raw.release_conn()
+
+
+class _SentClockHTTPConnection(GuardedHTTPConnection):
+    """Reports each request to the host gate the moment it has been written to the socket:
+    the host's delay runs from then, as the server sees it (see flows/politeness.py)."""
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        super().request(*args, **kwargs)
+        request_sent()
+
+
+class _SentClockHTTPSConnection(GuardedHTTPSConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        super().request(*args, **kwargs)
+        request_sent()
+
+
+class _SentClockHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _SentClockHTTPConnection
+
+
+class _SentClockHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _SentClockHTTPSConnection
+
+
+def _clock_and_guard(manager: PoolManager) -> PoolManager:
+    """Every connection `manager` opens checks its addresses (flows.addresses, before a byte
+    is sent) and reports its requests' send times to the host gate."""
+    manager.pool_classes_by_scheme = {"http": _SentClockHTTPPool, "https": _SentClockHTTPSPool}
+    return manager
 
 
 class _PoolKeyCachingAdapter(HTTPAdapter):
@@ -361,10 +398,10 @@ class _PoolKeyCachingAdapter(HTTPAdapter):
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        guard_pool_manager(self.poolmanager)  # every connection checks its address
+        _clock_and_guard(self.poolmanager)
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
-        return guard_pool_manager(super().proxy_manager_for(proxy, **proxy_kwargs))
+        return _clock_and_guard(super().proxy_manager_for(proxy, **proxy_kwargs))
 
     def build_connection_pool_key_attributes(
         self, request: requests.PreparedRequest, verify: bool | str, cert: Any = None
@@ -399,6 +436,7 @@ class Fetcher:
         self._timeouts = (self.policy.connect_timeout, self.policy.read_timeout)
         self._sessions: list[requests.Session] = []  # every session made, closed by close()
         self._idle: list[requests.Session] = []  # sessions not in use by a request now
+        self._adapter: _PoolKeyCachingAdapter | None = None  # every session's connections
         self._lock = threading.Lock()
 
     def __enter__(self) -> Fetcher:
@@ -410,6 +448,7 @@ class Fetcher:
     def close(self) -> None:
         with self._lock:
             sessions, self._sessions, self._idle = self._sessions, [], []
+            self._adapter = None
         for session in sessions:
             session.close()
 
@@ -417,10 +456,13 @@ class Fetcher:
     def _session(self) -> Iterator[requests.Session]:
         """A session of its own for one request, returned for reuse afterwards.
 
-        Borrowed per request, not per thread: a crawl's batches run on short-lived threads, and
+        Borrowed per request, not per thread: a crawl's batches ran on short-lived threads, and
         per-thread sessions piled up, two per batch with their open sockets (measured: file
-        descriptors growing by 2 every batch). Now there are as many sessions (and keep-alive
-        connections) as requests in flight at once.
+        descriptors growing by 2 every batch). Now there are as many sessions as requests in
+        flight at once. Their connections are not theirs: every session of the fetcher sends
+        through one adapter, whose pools keep a connection per host whichever session asks
+        (with a pool per session, a crawl of 200 hosts at a request a second each opened a new
+        connection for most requests: the session at hand had seldom talked to that host).
         """
         with self._lock:
             session = self._idle.pop() if self._idle else None
@@ -441,7 +483,13 @@ class Fetcher:
                 "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
             }
         )
-        adapter = _PoolKeyCachingAdapter(pool_maxsize=max(2, self.policy.per_host_concurrency))
+        with self._lock:
+            if self._adapter is None:  # urllib3's pools are thread-safe: one for all sessions
+                self._adapter = _PoolKeyCachingAdapter(
+                    pool_connections=HOST_POOLS,
+                    pool_maxsize=max(2, self.policy.per_host_concurrency),
+                )
+            adapter = self._adapter
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         _read_environment_once(session)
@@ -504,6 +552,28 @@ class Fetcher:
             self.stats.add("disallowed")
         self.gate.note_outcome(host_of(url), transient_failure=result.transient)
         return result
+
+    def load_robots(
+        self, url: str, *, scope: Collection[str] | None = None, home: str | None = None
+    ) -> RobotsRules:
+        """The robots.txt rules of `url`'s origin, fetched now when this run has not read them
+        yet (a request of its own: the crawl scheduler sends it before a host's first page, so
+        no thread sleeps through the host's delay between the two). `scope` and `home` as for
+        `fetch`: the page that needs the rules bounds where their request may go. Never
+        raises."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        page = _Mode(
+            accept=None,
+            max_bytes=ROBOTS_MAX_BYTES,
+            scope=frozenset(self.policy.allowed_hosts if scope is None else scope),
+            reach=named_by(url if home is None else home),
+        )
+        try:
+            return self.gate.robots(origin, lambda: self._load_robots(origin, page))
+        except Exception:  # a bug or a library surprise: the page's own fetch tries again
+            log.exception("unexpected error reading the robots.txt of %s", origin)
+            return RobotsRules()
 
     def _fetch(self, url: str, headers: dict[str, str], mode: _Mode, trace: _Trace) -> FetchResult:
         try:
@@ -634,8 +704,9 @@ class Fetcher:
         policy = self.policy
         self.gate.set_delay(host_of(current), mode.delay)
         # the session is taken before the slot: the slot's start time is the request's
-        with self._session() as session, self.gate.slot(
-            host_of(current), url=current, max_wait=policy.retry_after_max
+        with (
+            self._session() as session,
+            self.gate.slot(host_of(current), url=current, max_wait=policy.retry_after_max),
         ):
             trace.request_times.append(time.monotonic())
             self.stats.add("requests")

@@ -1,9 +1,10 @@
 """Scale-out: the crawl's batch tasks on a Dask cluster, the flow still the only writer.
 
-`agencywatch crawl --dask tcp://HOST:PORT` (or `AGENCYWATCH_DASK_ADDRESS`) runs the
-fetch-and-extract tasks (one per source) on the Dask cluster through prefect-dask's
-`DaskTaskRunner(address=...)`. Each task returns its `SourceBatch` (plain values, page bodies
-included) to the flow, which writes it to the SQLite store in one transaction, as in a local run.
+`agencywatch crawl --dask tcp://HOST:PORT` (or `AGENCYWATCH_DASK_ADDRESS`) crawls on the
+Dask cluster through prefect-dask's `DaskTaskRunner(address=...)`: the run's hosts are split
+over the workers, each worker's crawl scheduler crawls its share, and each task collects a
+batch of finished pages (plain values, page bodies included) back to the flow, which writes
+them to the SQLite store, as in a local run.
 
 Why a shared Prefect server is required: a task run on a Dask worker reports its state, logs and
 events to the Prefect API the worker's `PREFECT_API_URL` names. Without one, every worker process
@@ -19,17 +20,14 @@ from __future__ import annotations
 import functools
 import os
 import socket
-import time
 import urllib.error
 import urllib.request
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from flows.errors import ConfigError
-from flows.progress import CrawlWatcher, watch_batch, watching
 
 if TYPE_CHECKING:
-    from prefect.futures import PrefectFuture
     from prefect.task_runners import TaskRunner
 
 DASK_ENV = "AGENCYWATCH_DASK_ADDRESS"
@@ -88,19 +86,27 @@ def check_dask(address: str, *, timeout_s: float = 10.0) -> None:
     here = _worker_facts()()
     for worker, fact in sorted(facts.items()):
         if not fact["project"]:
-            raise ScaleOutError(f"--dask {address}: worker {worker} cannot import the project "
-                                "(install agencywatch with its dask extra on every worker)")
+            raise ScaleOutError(
+                f"--dask {address}: worker {worker} cannot import the project "
+                "(install agencywatch with its dask extra on every worker)"
+            )
         if not fact["api"]:
-            raise ScaleOutError(f"--dask {address}: worker {worker} has no PREFECT_API_URL "
-                                f"(start it with PREFECT_API_URL={api})")
+            raise ScaleOutError(
+                f"--dask {address}: worker {worker} has no PREFECT_API_URL "
+                f"(start it with PREFECT_API_URL={api})"
+            )
         if fact["digest"] != here["digest"]:
-            raise ScaleOutError(f"--dask {address}: worker {worker} has another version of "
-                                f"agencywatch than this flow (code {fact['digest']} there, "
-                                f"{here['digest']} here): install the same one on every worker")
+            raise ScaleOutError(
+                f"--dask {address}: worker {worker} has another version of "
+                f"agencywatch than this flow (code {fact['digest']} there, "
+                f"{here['digest']} here): install the same one on every worker"
+            )
         if fact["stale"]:
-            raise ScaleOutError(f"--dask {address}: worker {worker} runs agencywatch code that "
-                                f"changed on disk after it started ({fact['stale']}): "
-                                "restart the Dask workers")
+            raise ScaleOutError(
+                f"--dask {address}: worker {worker} runs agencywatch code that "
+                f"changed on disk after it started ({fact['stale']}): "
+                "restart the Dask workers"
+            )
 
 
 def _worker_facts() -> Any:
@@ -137,8 +143,12 @@ def _worker_facts() -> Any:
                     module = sys.modules.get(f"{package}.{file.stem}")
                     if module is not None and os.path.getmtime(file) > started:
                         stale = stale or f"{package}/{file.name}"
-        return {"api": os.environ.get("PREFECT_API_URL"), "project": project,
-                "digest": digest.hexdigest()[:12], "stale": stale}
+        return {
+            "api": os.environ.get("PREFECT_API_URL"),
+            "project": project,
+            "digest": digest.hexdigest()[:12],
+            "stale": stale,
+        }
 
     return facts
 
@@ -150,8 +160,9 @@ def _check_api(api: str, timeout_s: float) -> None:
             resp.read()
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise ScaleOutError(f"PREFECT_API_URL {api}: the Prefect server does not answer "
-                            f"({reason})") from None
+        raise ScaleOutError(
+            f"PREFECT_API_URL {api}: the Prefect server does not answer ({reason})"
+        ) from None
 
 
 def _check_reachable(address: str, timeout_s: float) -> None:
@@ -167,70 +178,19 @@ def _check_reachable(address: str, timeout_s: float) -> None:
     try:
         socket.create_connection((host, port), timeout=timeout_s).close()
     except OSError as exc:
-        raise ScaleOutError(f"--dask {address}: cannot reach the Dask scheduler: "
-                            f"{exc.strerror or exc}") from None
+        raise ScaleOutError(
+            f"--dask {address}: cannot reach the Dask scheduler: {exc.strerror or exc}"
+        ) from None
 
 
-# -- task runners that feed the progress view ---------------------------------------------------
+# -- the task runner that keeps each host on one worker ----------------------------------------
 
 
-def task_runner(
-    *, dask_address: str | None, watcher: CrawlWatcher | None, max_workers: int = 8
-) -> TaskRunner[Any]:
-    """The flow's task runner: threads of this process, or the Dask cluster at `dask_address`.
-
-    Both report each submitted and each finished batch to the watcher; the thread runner also
-    lets `page_hook()` in the task reach it, for per-page progress.
-    """
-    runner: TaskRunner[Any]
-    if dask_address:
-        runner = _dask_runner_class()(address=dask_address, watcher=watcher)
-    else:
-        runner = _thread_runner_class()(max_workers=max_workers, watcher=watcher)
+def task_runner(*, dask_address: str) -> TaskRunner[Any]:
+    """The flow's task runner on the Dask cluster at `dask_address`: each collection task goes
+    to the worker its `worker` parameter names (where the run's engine crawls its hosts)."""
+    runner: TaskRunner[Any] = _dask_runner_class()(address=dask_address)
     return runner
-
-
-def _observe(
-    watcher: CrawlWatcher | None, future: PrefectFuture[Any], params: dict[str, Any]
-) -> None:
-    name = getattr(params.get("source"), "name", None)
-    if watcher is None or not isinstance(name, str):
-        return
-    work = [item[0] for item in params.get("work") or () if isinstance(item, tuple | list)]
-    watch_batch(watcher, name, work, future)
-
-
-def _without_watcher(state: dict[str, Any]) -> dict[str, Any]:
-    state["watcher"] = None
-    return state
-
-
-@functools.cache
-def _thread_runner_class() -> type[Any]:
-    from prefect.task_runners import ThreadPoolTaskRunner
-
-    class WatchedThreadPoolTaskRunner(ThreadPoolTaskRunner[Any]):
-        """Threads of the flow's process; the task sees the watcher through a contextvar."""
-
-        def __init__(self, max_workers: int | None = None,
-                     watcher: CrawlWatcher | None = None) -> None:
-            super().__init__(max_workers=max_workers)
-            self.watcher = watcher
-
-        def duplicate(self) -> WatchedThreadPoolTaskRunner:
-            return type(self)(max_workers=self._max_workers, watcher=self.watcher)
-
-        def __getstate__(self) -> dict[str, Any]:
-            return _without_watcher(super().__getstate__())
-
-        def submit(self, task: Any, parameters: dict[str, Any], wait_for: Any = None,
-                   dependencies: Any = None) -> Any:
-            with watching(self.watcher):  # submit copies this context into the task's thread
-                future = super().submit(task, parameters, wait_for, dependencies)
-            _observe(self.watcher, future, parameters)
-            return future
-
-    return WatchedThreadPoolTaskRunner
 
 
 @functools.cache
@@ -238,50 +198,35 @@ def _dask_runner_class() -> type[Any]:
     from dask.base import annotate
     from prefect_dask.task_runners import DaskTaskRunner
 
-    class WatchedDaskTaskRunner(DaskTaskRunner):
-        """prefect-dask's runner on an existing cluster. Each host's batches go to one worker
-        (while it lives), so the per-host politeness of that worker's fetcher holds; it also
-        reports submitted and finished batches to the watcher."""
+    class PlacedDaskTaskRunner(DaskTaskRunner):
+        """prefect-dask's runner on an existing cluster. A run's sources are split over the
+        workers it lists (`current_workers`), all of a host's on one, so the per-host
+        politeness of that worker's engine holds; each task is placed on the worker it names."""
 
-        def __init__(self, address: str, watcher: CrawlWatcher | None = None) -> None:
+        def __init__(self, address: str) -> None:
             super().__init__(address=address)
-            self.watcher = watcher
-            self._workers: tuple[float, list[str]] = (0.0, [])
-            self._hosts: dict[str, int] = {}
 
-        def duplicate(self) -> WatchedDaskTaskRunner:
-            return type(self)(address=str(self.address), watcher=self.watcher)
+        def duplicate(self) -> PlacedDaskTaskRunner:
+            return type(self)(address=str(self.address))
 
-        def __getstate__(self) -> dict[str, Any]:
-            # the flow (and so its task runner) travels with every task to the workers;
-            # the watcher (locks, the live view) stays here
-            state = _without_watcher(self.__dict__.copy())
-            state["_workers"] = (0.0, [])
-            return state
+        def submit(
+            self,
+            task: Any,
+            parameters: dict[str, Any],
+            wait_for: Any = None,
+            dependencies: Any = None,
+        ) -> Any:
+            worker = parameters.get("worker")
+            placement: dict[str, Any] = {}
+            if isinstance(worker, str) and "://" in worker:
+                # a preference, not a pin: if that worker is gone, the task runs elsewhere,
+                # finds no engine of the run there, and the flow ends that worker's sources
+                placement = {"workers": [worker], "allow_other_workers": True}
+            with annotate(**placement):
+                return super().submit(task, parameters, wait_for, dependencies)
 
-        def submit(self, task: Any, parameters: dict[str, Any], wait_for: Any = None,
-                   dependencies: Any = None) -> Any:
-            with annotate(**self._placement(parameters)):
-                future = super().submit(task, parameters, wait_for, dependencies)
-            _observe(self.watcher, future, parameters)
-            return future
+        def current_workers(self) -> list[str]:
+            info = self.client.scheduler_info()
+            return sorted(info.get("workers", {}))
 
-        def _placement(self, parameters: dict[str, Any]) -> dict[str, Any]:
-            host = getattr(parameters.get("source"), "host", None)
-            workers = self._current_workers()
-            if not isinstance(host, str) or not workers:
-                return {}
-            # hosts in order of first submission, round robin over the workers
-            worker = workers[self._hosts.setdefault(host, len(self._hosts)) % len(workers)]
-            # a preference, not a pin: if that worker dies, the batch runs elsewhere
-            return {"workers": [worker], "allow_other_workers": True}
-
-        def _current_workers(self) -> list[str]:
-            fetched_at, workers = self._workers
-            if time.monotonic() - fetched_at > 5.0:
-                info = self.client.scheduler_info()
-                workers = sorted(info.get("workers", {}))
-                self._workers = (time.monotonic(), workers)
-            return workers
-
-    return WatchedDaskTaskRunner
+    return PlacedDaskTaskRunner

@@ -80,12 +80,16 @@ def plan_groups(
         cron = " ".join(source.schedule.split())
         problem = cron_problem(cron)
         if problem:
-            raise ScheduleError(f"source {source.name!r}: schedule {source.schedule!r} {problem}",
-                                path=sources_path, line=_line_of(raw, source.schedule))
+            raise ScheduleError(
+                f"source {source.name!r}: schedule {source.schedule!r} {problem}",
+                path=sources_path,
+                line=_line_of(raw, source.schedule),
+            )
         by_cron.setdefault(cron, []).append(source.name)
     digest = hashlib.sha1(f"{sources_path}\0{db_path}".encode()).hexdigest()[:6]
-    return [Group(cron, tuple(names), deployment_name(cron, digest))
-            for cron, names in by_cron.items()]
+    return [
+        Group(cron, tuple(names), deployment_name(cron, digest)) for cron, names in by_cron.items()
+    ]
 
 
 def deployment_name(cron: str, digest: str) -> str:
@@ -106,8 +110,13 @@ def _line_of(raw: str, value: str) -> int | None:
 class PrefectServer:
     """`prefect server start` on 127.0.0.1 in its own process group; `stop()` ends the group."""
 
-    def __init__(self, home: str | Path, port: int = DEFAULT_PORT, *,
-                 timeout_s: float = SERVER_START_TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        home: str | Path,
+        port: int = DEFAULT_PORT,
+        *,
+        timeout_s: float = SERVER_START_TIMEOUT_S,
+    ) -> None:
         self.home = Path(home)
         self.port = port
         self.timeout_s = timeout_s
@@ -121,30 +130,56 @@ class PrefectServer:
     def start(self) -> str:
         """Starts the server and waits until /api/health answers; returns the API URL."""
         if _port_in_use(self.port):
-            hint = (f"a Prefect server already answers there: export "
-                    f"PREFECT_API_URL={self.api_url} to use it"
-                    if api_healthy(self.api_url) else "pass another --port")
-            raise ScheduleError(f"cannot start a Prefect server: 127.0.0.1:{self.port} is in use "
-                                f"({hint})")
+            hint = (
+                f"a Prefect server already answers there: export "
+                f"PREFECT_API_URL={self.api_url} to use it"
+                if api_healthy(self.api_url)
+                else "pass another --port"
+            )
+            raise ScheduleError(
+                f"cannot start a Prefect server: 127.0.0.1:{self.port} is in use ({hint})"
+            )
         self.home.mkdir(parents=True, exist_ok=True)
         env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-        env.update(PREFECT_HOME=str(self.home), PREFECT_SERVER_ANALYTICS_ENABLED="false",
-                   PREFECT_LOGGING_LEVEL="WARNING")
-        cmd = [sys.executable, "-m", "prefect", "server", "start",
-               "--host", "127.0.0.1", "--port", str(self.port)]
+        env.update(
+            PREFECT_HOME=str(self.home),
+            PREFECT_SERVER_ANALYTICS_ENABLED="false",
+            PREFECT_LOGGING_LEVEL="WARNING",
+        )
+        cmd = [
+            sys.executable,
+            "-m",
+            "prefect",
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
         with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, start_new_session=True)
+            self.proc = subprocess.Popen(
+                cmd,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         try:
             code = wait_healthy(self.proc, self.api_url, self.timeout_s, poll_s=0.25, probe_s=1.0)
         except TimeoutError:
             self.stop()
-            raise ScheduleError(f"the Prefect server did not answer within {self.timeout_s:.0f} s "
-                                f"(log: {self.log_path})") from None
+            raise ScheduleError(
+                f"the Prefect server did not answer within {self.timeout_s:.0f} s "
+                f"(log: {self.log_path})"
+            ) from None
         if code is not None:
             self.proc = None
-            raise ScheduleError(f"the Prefect server exited during start-up: "
-                                f"{_last_line(self.log_path)} (log: {self.log_path})")
+            raise ScheduleError(
+                f"the Prefect server exited during start-up: "
+                f"{_last_line(self.log_path)} (log: {self.log_path})"
+            )
         return self.api_url
 
     def stop(self) -> None:
@@ -186,8 +221,9 @@ def _last_line(path: Path) -> str:
 
 
 @contextmanager
-def prefect_api(settings: Settings, *, port: int = DEFAULT_PORT,
-                say: IO[str] = sys.stderr) -> Iterator[str]:
+def prefect_api(
+    settings: Settings, *, port: int = DEFAULT_PORT, say: IO[str] = sys.stderr
+) -> Iterator[str]:
     """The API URL to work against: `PREFECT_API_URL`, or a server started here for the block.
 
     Call before Prefect is imported: the URL is put in the environment Prefect reads.
@@ -201,11 +237,17 @@ def prefect_api(settings: Settings, *, port: int = DEFAULT_PORT,
         return
     home = Path(settings.prefect_home) / "server"
     with PrefectServer(home, port) as server:
-        print(f"starting a Prefect server on 127.0.0.1:{port} (state in {home}) ...",
-              file=say, flush=True)
+        print(
+            f"starting a Prefect server on 127.0.0.1:{port} (state in {home}) ...",
+            file=say,
+            flush=True,
+        )
         url = server.start()
-        print(f"Prefect server: {url} (UI http://127.0.0.1:{port}); it stops when this does",
-              file=say, flush=True)
+        print(
+            f"Prefect server: {url} (UI http://127.0.0.1:{port}); it stops when this does",
+            file=say,
+            flush=True,
+        )
         os.environ["PREFECT_API_URL"] = url
         try:
             yield url
@@ -216,25 +258,35 @@ def prefect_api(settings: Settings, *, port: int = DEFAULT_PORT,
 # -- deployments ----------------------------------------------------------------------------------
 
 
-def build_deployments(groups: Sequence[Group], sources_path: str, db_path: str,
-                      timezone: str = "UTC") -> list[RunnerDeployment]:
+def build_deployments(
+    groups: Sequence[Group], sources_path: str, db_path: str, timezone: str = "UTC"
+) -> list[RunnerDeployment]:
     from prefect.schedules import Cron
     from prefect.types.entrypoint import EntrypointType
 
     from flows.pipeline import crawl_flow
 
     return [
-        cast("RunnerDeployment", crawl_flow.to_deployment(
-            name=g.name,
-            schedule=Cron(g.cron, timezone=timezone),
-            paused=False,
-            parameters={"sources_path": sources_path, "db_path": db_path, "only": list(g.sources)},
-            description=(f"agencywatch crawl of {', '.join(g.sources)} at cron {g.cron!r} "
-                         f"({timezone}); sources {sources_path}, store {db_path}"),
-            tags=[TAG],
-            # the installed package, not a file path relative to the current folder
-            entrypoint_type=EntrypointType.MODULE_PATH,
-        ))
+        cast(
+            "RunnerDeployment",
+            crawl_flow.to_deployment(
+                name=g.name,
+                schedule=Cron(g.cron, timezone=timezone),
+                paused=False,
+                parameters={
+                    "sources_path": sources_path,
+                    "db_path": db_path,
+                    "only": list(g.sources),
+                },
+                description=(
+                    f"agencywatch crawl of {', '.join(g.sources)} at cron {g.cron!r} "
+                    f"({timezone}); sources {sources_path}, store {db_path}"
+                ),
+                tags=[TAG],
+                # the installed package, not a file path relative to the current folder
+                entrypoint_type=EntrypointType.MODULE_PATH,
+            ),
+        )
         for g in groups
     ]
 
@@ -264,8 +316,11 @@ def prune_stale(groups: Sequence[Group], sources_path: str, db_path: str) -> lis
         )
         for d in found:
             params = d.parameters or {}
-            if (d.name not in wanted and params.get("sources_path") == sources_path
-                    and params.get("db_path") == db_path):
+            if (
+                d.name not in wanted
+                and params.get("sources_path") == sources_path
+                and params.get("db_path") == db_path
+            ):
                 client.delete_deployment(d.id)
                 removed.append(d.name)
     return removed
@@ -290,8 +345,11 @@ def cmd_schedule(args: argparse.Namespace, settings: Settings) -> int:
     raw = Path(sources_path).read_text(encoding="utf-8")
     groups = plan_groups(sources, sources_path, db_path, raw=raw)
     if not groups:
-        raise ScheduleError('no source has a schedule: add schedule = "0 6 * * *" (a cron '
-                            "expression) to a [[source]]", path=args.sources)
+        raise ScheduleError(
+            'no source has a schedule: add schedule = "0 6 * * *" (a cron '
+            "expression) to a [[source]]",
+            path=args.sources,
+        )
     from store.db import open_db
 
     open_db(db_path).close()  # a store it cannot open: exit 2 now, not at 6 a.m.
@@ -306,12 +364,16 @@ def cmd_schedule(args: argparse.Namespace, settings: Settings) -> int:
             if args.register_only:
                 register(deployments)
                 _describe(groups, args.timezone, "registered")
-                print(f"registered {len(groups)} deployment(s) on {url}; not served: run "
-                      "`agencywatch schedule` (or `prefect deploy` with a work pool) to run them")
+                print(
+                    f"registered {len(groups)} deployment(s) on {url}; not served: run "
+                    "`agencywatch schedule` (or `prefect deploy` with a work pool) to run them"
+                )
                 return 0
             _describe(groups, args.timezone, "serving")
-            print(f"serving {len(groups)} deployment(s) on {url}, one run at a time; "
-                  "Ctrl-C stops", flush=True)
+            print(
+                f"serving {len(groups)} deployment(s) on {url}, one run at a time; Ctrl-C stops",
+                flush=True,
+            )
             serve(deployments)
             return 0
     finally:
@@ -337,8 +399,11 @@ def serve(deployments: Sequence[RunnerDeployment]) -> None:
 
 def _describe(groups: Sequence[Group], timezone: str, verb: str) -> None:
     for g in groups:
-        print(f"{verb} {g.full_name}: cron {g.cron!r} ({timezone}): {', '.join(g.sources)}",
-              file=sys.stderr, flush=True)
+        print(
+            f"{verb} {g.full_name}: cron {g.cron!r} ({timezone}): {', '.join(g.sources)}",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _interrupt(signum: int, frame: FrameType | None = None) -> None:

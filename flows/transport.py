@@ -38,6 +38,8 @@ _MAGIC = (
     (b"PK\x03\x04", "application/zip"),
     (b"\x1f\x8b", "application/gzip"),
 )
+
+
 def sniff_type(head: bytes) -> str:
     """A content type from a body's first bytes, for servers that send none."""
     for magic, mime in _MAGIC:

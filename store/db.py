@@ -276,7 +276,9 @@ def _check_path(p: Path, *, create: bool) -> None:
 
 @contextmanager
 def crawl_lock(path: str | Path, *, wait_s: float = 5.0) -> Iterator[None]:
-    """Hold the store's crawl lock; wait up to `wait_s`, then raise `RunLockedError`."""
+    """Hold the store's crawl lock; wait up to `wait_s`, then raise `RunLockedError`. A path
+    the store cannot be at is named as `open_db` names it (the lock is taken first)."""
+    _check_path(Path(path), create=True)
     lock_path = Path(f"{path}.lock")
     try:
         handle: IO[str] = open(lock_path, "a+")  # noqa: SIM115 - held for the whole crawl

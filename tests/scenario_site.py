@@ -1,4 +1,5 @@
-"""A small agency site whose pages tests change between crawls, served on 127.0.0.1.
+"""A small agency site whose pages tests change between crawls, served on 127.0.0.1 (or any
+loopback address: one host per address).
 
 The site is data (`Site.items`, `Site.per_page`, `Site.faults`); the HTML is rendered on each
 request, so a test edits the data and crawls again.
@@ -29,7 +30,10 @@ class Site:
     per_page: int = 3
     layout: str = "articles"  # "articles", "articles-v2" (markup-only edit), "broken"
     link_suffix: str = ""  # e.g. "?utm_source=newsletter"
-    faults: dict[str, Any] = field(default_factory=dict)  # path -> status code or "timeout"
+    # path -> a status code, (status, headers), "timeout" (answers after 3 s) or "hang" (answers
+    # when the server closes); "/robots.txt" too
+    faults: dict[str, Any] = field(default_factory=dict)
+    robots: str = "User-agent: *\nAllow: /\n"
     gone: set[str] = field(default_factory=set)  # paths answering 404
     extra: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (type, body)
 
@@ -87,22 +91,29 @@ def _frame(title: str, main: str) -> str:
 
 
 class SiteServer:
-    def __init__(self, site: Site) -> None:
+    """Serves `site` on `address` (any of 127.0.0.0/8: one host per address), and records when
+    each request arrived and was answered (`requests`: arrival, end, path; monotonic)."""
+
+    def __init__(self, site: Site, address: str = "127.0.0.1") -> None:
         self.site = site
+        self.address = address
+        self.requests: list[tuple[float, float, str]] = []
+        self.release = threading.Event()  # set on close: hanging answers end
         handler = _handler(self)
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd = ThreadingHTTPServer((address, 0), handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        return f"http://{self.address}:{self.httpd.server_address[1]}"
 
     def __enter__(self) -> SiteServer:
         self.thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.release.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 
@@ -113,25 +124,40 @@ def _handler(server: SiteServer) -> type[BaseHTTPRequestHandler]:
             pass
 
         def do_GET(self) -> None:
+            arrived = time.monotonic()
+            try:
+                self._answer()
+            finally:
+                server.requests.append((arrived, time.monotonic(), self.path))
+
+        def _answer(self) -> None:
             path = self.path.split("?utm_")[0].split("&utm_")[0]
-            if path == "/robots.txt":
-                return self._send(200, "User-agent: *\nAllow: /\n", "text/plain")
+            fault = server.site.faults.get(path)
+            if fault == "hang":
+                server.release.wait(60)
+                return self._send(503, "<p>closing</p>")
+            if path == "/robots.txt" and fault is None:
+                return self._send(200, server.site.robots, "text/plain")
             if path in server.site.extra:
                 ctype, body = server.site.extra[path]
                 return self._send(200, body, ctype)
-            fault = server.site.faults.get(path)
             if fault == "timeout":
                 time.sleep(3)
                 return self._send(200, "<p>late</p>")
             if isinstance(fault, int):
                 return self._send(fault, "<h1>Server error</h1>")
+            if isinstance(fault, tuple):
+                return self._send(fault[0], "<h1>Server error</h1>", headers=fault[1])
             status, text = server.site.page(path)
             self._send(status, text)
 
-        def _send(self, status: int, text: str, ctype: str = "text/html") -> None:
+        def _send(self, status: int, text: str, ctype: str = "text/html",
+                  headers: dict[str, str] | None = None) -> None:
             data = text.encode()
             try:
                 self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", f"{ctype}; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -140,3 +166,46 @@ def _handler(server: SiteServer) -> type[BaseHTTPRequestHandler]:
                 pass
 
     return Handler
+
+
+_SERVE_APART = """
+import json, sys
+from tests.scenario_site import Item, Site, SiteServer
+servers = []
+for spec in json.loads(sys.argv[1]):
+    site = Site(items=[Item(**i) for i in spec["items"]], per_page=spec["per_page"],
+                robots=spec["robots"])
+    servers.append(SiteServer(site, address=spec["address"]).__enter__())
+print(json.dumps([s.base for s in servers]), flush=True)
+sys.stdin.read()  # until the test is done with them
+print(json.dumps([s.requests for s in servers]), flush=True)
+"""
+
+
+class SitesApart:
+    """Sites served by another process, one per loopback address: their clocks are not slowed
+    by the crawl under test (in the same process, a server's thread waits for the interpreter
+    lock before it can note when a request arrived). `stop()` returns each site's requests
+    (arrival, end, path; monotonic, which all processes of the machine share)."""
+
+    def __init__(self, sites: list[tuple[Site, str]]) -> None:
+        import json
+        import subprocess
+        import sys
+        from dataclasses import asdict
+        from pathlib import Path
+
+        specs = [{"items": [asdict(i) for i in site.items], "per_page": site.per_page,
+                  "robots": site.robots, "address": address} for site, address in sites]
+        root = str(Path(__file__).resolve().parents[1])
+        self._proc = subprocess.Popen(
+            [sys.executable, "-c", _SERVE_APART, json.dumps(specs)], cwd=root,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self._proc.stdout is not None
+        self.bases: list[str] = json.loads(self._proc.stdout.readline())
+
+    def stop(self) -> list[list[tuple[float, float, str]]]:
+        import json
+
+        out, _ = self._proc.communicate(input="", timeout=30)
+        return [[tuple(r) for r in requests] for requests in json.loads(out)]  # type: ignore[misc]

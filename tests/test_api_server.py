@@ -171,7 +171,7 @@ def test_a_server_named_in_prefect_settings_wins_and_ours_is_stopped(monkeypatch
     server = _Silent(startup_timeout_s=30).start()
     process = server.process
     with temporary_settings({PREFECT_API_URL: "http://127.0.0.1:9/api"}):
-        _use_api_server(server)
+        assert not _use_api_server(server)
     assert "PREFECT_API_URL" not in os.environ
     assert server.process is None and process is not None and process.poll() is not None
 

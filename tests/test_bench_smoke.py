@@ -215,3 +215,29 @@ def test_whole_harness(tmp_path: Path) -> None:
     for name in ("agencywatch first crawl", "agencywatch unchanged re-crawl",
                  "agencywatch 1%-changed re-crawl", "floor: lxml.html.fromstring (1 core)"):
         assert name in table
+
+
+def test_the_polite_workload_and_what_nginx_saw(tmp_path: Path) -> None:
+    from bench import polite
+
+    assert [polite.articles_for(n) for n in (2, 5, 15, 21, 22, 23)] == [1, 4, 14, 20, 20, 21]
+    folders, spacing, counts = polite.build_sites(tmp_path, 4, 5, 1.0, every=2)
+    assert counts == [5, 2, 5, 2] and spacing == [1.0, 2.0, 1.0, 2.0]
+    assert (folders[1] / "robots.txt").read_text() == "User-agent: *\nAllow: /\nCrawl-delay: 2\n"
+    assert "Crawl-delay" not in (folders[0] / "robots.txt").read_text()
+    # nginx's lines: address, $msec (when the request ended), $request_time, $connection,
+    # status, request, user agent
+    log = tmp_path / "access.log"
+    log.write_text(
+        '127.0.0.2 100.500 0.000 1 200 "GET /robots.txt HTTP/1.1" "ua"\n'
+        '127.0.0.2 101.600 0.100 1 200 "GET /news/ HTTP/1.1" "ua"\n'  # arrived at 101.5
+        '127.0.0.2 102.400 0.000 1 200 "GET /news/a.html HTTP/1.1" "ua"\n'  # 0.9 s later
+        '127.0.0.3 100.000 2.000 2 200 "GET /robots.txt HTTP/1.1" "ua"\n'  # 98.0 to 100.0
+        '127.0.0.3 100.500 1.000 3 200 "GET /news/ HTTP/1.1" "ua"\n'  # 99.5: beside it
+    )
+    seen = polite.politeness(polite.read_log(log), {"127.0.0.2": 1.0, "127.0.0.3": 2.0},
+                             {"127.0.0.3"})
+    assert seen.requests == 5 and seen.hosts == 2 and seen.connections == 3
+    assert seen.smallest_gap_ratio == pytest.approx(0.75)  # 1.5 s where 2 were asked
+    assert seen.hosts_too_close == 2 and seen.crawl_delay_ratio == pytest.approx(0.75)
+    assert seen.most_in_flight == 2

@@ -14,7 +14,7 @@ from extractors.core import extract
 from flows.config import parse_sources
 from flows.fixture_site import FIXTURES, FixtureSite
 from flows.http import Fetcher, FetchPolicy
-from flows.runner import RunResult, ThreadExecutor, run_crawl_once
+from flows.runner import RunResult, run_crawl_once
 from store.db import open_db
 from store.views import QUESTIONS
 
@@ -94,11 +94,8 @@ def test_a_news_list_stays_news_and_a_calls_list_is_not_also_news() -> None:
 
 
 def _crawl(db: Path, sources_text: str) -> RunResult:
-    executor = ThreadExecutor(Fetcher(FetchPolicy(user_agent="agencywatch-test")), workers=2)
-    try:
-        return run_crawl_once(str(db), parse_sources(sources_text), executor)
-    finally:
-        executor.close()
+    with Fetcher(FetchPolicy(user_agent="agencywatch-test")) as fetcher:
+        return run_crawl_once(str(db), parse_sources(sources_text), fetcher)
 
 
 def test_calls_are_stored_with_history_and_a_moved_deadline_ranks_first(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 from flows.config import Source
 from flows.http import Fetcher, FetchPolicy
-from flows.runner import RunResult, ThreadExecutor, run_crawl_once
+from flows.runner import RunResult, run_crawl_once
 from tests.scenario_site import Item, Site, SiteServer
 
 ITEMS = [
@@ -86,11 +86,8 @@ class Crawler:
             backoff_base=0.05,
             backoff_max=0.1,
         )
-        executor = ThreadExecutor(Fetcher(policy), workers=2)
-        try:
-            return run_crawl_once(self.db, [source], executor)
-        finally:
-            executor.close()
+        with Fetcher(policy) as fetcher:
+            return run_crawl_once(self.db, [source], fetcher)
 
 
 def scenario(edit: Callable[[Site], None], tmp: Path) -> tuple[set[Change], RunResult, RunResult]:
@@ -267,12 +264,10 @@ def test_feed_discovers_detail_pages_and_is_rechecked_conditionally(tmp_path):
             delay=0.0,
             feeds=(f"{server.base}/feed.xml",),
         )
-        executor = ThreadExecutor(Fetcher(FetchPolicy(user_agent="agencywatch-test")))
-        try:
-            first = run_crawl_once(str(tmp_path / "s.db"), [source], executor)
-            site.items[0].body = "The forum discussed a budget of €4 million for clusters."
-            second = run_crawl_once(str(tmp_path / "s.db"), [source], executor)
-        finally:
-            executor.close()
+        with Fetcher(FetchPolicy(user_agent="agencywatch-test")) as fetcher:
+            first = run_crawl_once(str(tmp_path / "s.db"), [source], fetcher)
+        site.items[0].body = "The forum discussed a budget of €4 million for clusters."
+        with Fetcher(FetchPolicy(user_agent="agencywatch-test")) as fetcher:
+            second = run_crawl_once(str(tmp_path / "s.db"), [source], fetcher)
     assert first.report["run"]["pages"] == {"fetched": 4, "not_modified": 0, "failed": 0}
     assert ("updated", "figure", "€4 million", ("text", "value"), None) in changes(second)

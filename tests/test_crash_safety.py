@@ -20,12 +20,11 @@ CRAWL = textwrap.dedent("""
     import sys
     from flows.config import Source
     from flows.http import Fetcher, FetchPolicy
-    from flows.runner import ThreadExecutor, run_crawl_once
+    from flows.runner import run_crawl_once
     source = Source(name="agency-news", url=sys.argv[2] + "/news", kind="news_list",
                     follow=True, max_pages=200, delay=float(sys.argv[3]))
-    executor = ThreadExecutor(Fetcher(FetchPolicy(user_agent="agencywatch-test")), workers=1)
-    print(run_crawl_once(sys.argv[1], [source], executor).summary, flush=True)
-    executor.close()
+    fetcher = Fetcher(FetchPolicy(user_agent="agencywatch-test", per_host_concurrency=1))
+    print(run_crawl_once(sys.argv[1], [source], fetcher).summary, flush=True)
 """)
 
 

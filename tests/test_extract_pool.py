@@ -19,7 +19,7 @@ from flows.config import load_sources
 from flows.crawl import finish_page
 from flows.fixture_site import FixtureSite, fixture_sources_text
 from flows.http import Fetcher, FetchPolicy
-from flows.runner import ThreadExecutor, run_crawl_once
+from flows.runner import run_crawl_once
 from store.batches import CHANGED, FAILED, PageRecord
 
 
@@ -33,11 +33,7 @@ def _crawl(tmp_path: Path, base: str, db: Path) -> None:
     sources = tmp_path / "sources.toml"
     sources.write_text(fixture_sources_text(base), encoding="utf-8")
     with Fetcher(FetchPolicy(user_agent="agencywatch-test")) as fetcher:
-        executor = ThreadExecutor(fetcher)
-        try:
-            run_crawl_once(str(db), load_sources(str(sources)), executor)
-        finally:
-            executor.close()
+        run_crawl_once(str(db), load_sources(str(sources)), fetcher)
 
 
 def _rows(db: Path) -> dict[str, list[tuple[object, ...]]]:

@@ -19,7 +19,7 @@ from extractors.urls import in_scope, normalise_url
 from flows import extract_pool
 from flows.config import Source, parse_sources
 from flows.http import Fetcher, FetchPolicy
-from flows.runner import ThreadExecutor, run_crawl_once
+from flows.runner import run_crawl_once
 from tests.hostile_server import HostileServer
 
 PAGE = "<!doctype html><html><head><title>Home</title></head><body><p>Hello.</p></body></html>"
@@ -51,11 +51,7 @@ def _fetcher() -> Fetcher:
 
 def _crawl(db: Path, sources_toml: str) -> None:
     with _fetcher() as fetcher:
-        executor = ThreadExecutor(fetcher, workers=2)
-        try:
-            run_crawl_once(str(db), parse_sources(sources_toml), executor)
-        finally:
-            executor.close()
+        run_crawl_once(str(db), parse_sources(sources_toml), fetcher)
 
 
 # -- item 1: SSRF through robots.txt and redirects ---------------------------------------------

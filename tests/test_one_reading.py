@@ -17,7 +17,7 @@ from flows.cli import main
 from flows.config import load_sources
 from flows.http import Fetcher, FetchPolicy
 from flows.reprocess import reprocess
-from flows.runner import ThreadExecutor, run_crawl_once
+from flows.runner import run_crawl_once
 from store.db import open_db
 
 # a listing of three dated news items with French and German letters, in windows-1252, with no
@@ -92,11 +92,8 @@ def test_the_same_bytes_give_the_same_records_in_crawl_reprocess_and_extract(
     sources_path = _sources(tmp_path, site)
     source = load_sources(sources_path)[0]
     db_path = tmp_path / "store.db"
-    executor = ThreadExecutor(Fetcher(FetchPolicy(user_agent="agencywatch-test")), workers=1)
-    try:
-        crawl = run_crawl_once(str(db_path), [source], executor)
-    finally:
-        executor.close()
+    with Fetcher(FetchPolicy(user_agent="agencywatch-test")) as fetcher:
+        crawl = run_crawl_once(str(db_path), [source], fetcher)
     assert crawl.report["run"]["pages"]["fetched"] == 1
 
     db = open_db(db_path)

@@ -13,7 +13,7 @@ import pytest
 from flows import extract_pool
 from flows.config import parse_sources
 from flows.http import Fetcher, FetchPolicy
-from flows.runner import ThreadExecutor, run_crawl_once
+from flows.runner import run_crawl_once
 from tests.hostile_server import HostileServer
 
 # ~6 s of extraction per MB on this machine: a figure in every sentence
@@ -52,11 +52,7 @@ def test_a_page_over_the_time_limit_is_recorded_and_the_run_goes_on(
             f'feeds = ["{site.url("/feed.xml")}"]\ndelay = 0\n'
         )
         with Fetcher(FetchPolicy(user_agent="agencywatch-test", retries=0)) as fetcher:
-            executor = ThreadExecutor(fetcher, workers=1)
-            try:
-                result = run_crawl_once(str(tmp_path / "s.db"), sources, executor)
-            finally:
-                executor.close()
+            result = run_crawl_once(str(tmp_path / "s.db"), sources, fetcher)
     assert result.report["run"]["status"] == "completed"
     conn = sqlite3.connect(tmp_path / "s.db")
     rows = dict(conn.execute("SELECT url, error FROM fetches"))

@@ -7,6 +7,7 @@ import io
 import os
 import pty
 import select
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -15,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from flows.progress import CrawlWatcher, SourcePlan, page_hook, resolve_mode
+from flows.observer import SourcePlan
+from flows.progress import CrawlWatcher, resolve_mode
 from store.batches import CHANGED, FAILED, PageRecord, SourceBatch, SourceInfo
 from tests.prefect_server import (  # noqa: F401  (fixture)
     AGENCYWATCH,
@@ -46,58 +48,45 @@ def _batch(name: str, pages: list[PageRecord]) -> SourceBatch:
     return SourceBatch(SourceInfo(name, pages[0].url, "auto"), tuple(pages))
 
 
-def test_plain_mode_prints_heartbeats_and_one_line_per_source_at_the_end() -> None:
+def test_plain_mode_prints_heartbeats_and_one_line_per_source_as_it_ends() -> None:
     out, clock = io.StringIO(), Clock()
-    w = CrawlWatcher("plain", stream=out, heartbeat_s=10, clock=clock)
+    w = CrawlWatcher("plain", stream=out, heartbeat_s=10, clock=clock, run_log=False)
     w.plan([SourcePlan("news", "https://a.example/", 50, True),
             SourcePlan("one", "https://b.example/", 50, False),
             SourcePlan("never", "https://c.example/", 50, False)])
-    w.submitted("news", ["https://a.example/"])
-    w.submitted("one", ["https://b.example/"])
-    links = tuple(f"detail https://a.example/{i}" for i in range(5))
-    w.page("news", _page("https://a.example/", links=("next https://a.example/p2", *links)))
-    assert w.sources["news"].planned == 7  # start + next + 5 details
+    assert (w.sources["news"].planned, w.sources["news"].state) == (1, "waiting")
     clock.now += 4
-    w.finished("news", _batch("news", [_page("https://a.example/", links=links)]))
-    w.submitted("news", ["https://a.example/p2", *(f"https://a.example/{i}" for i in range(5))])
-    w.page("news", _page("https://a.example/p2", FAILED))
+    w.pages(_batch("news", [_page("https://a.example/")]), planned=7)
+    assert (w.sources["news"].planned, w.sources["news"].state) == (7, "running")
+    w.pages(_batch("news", [_page("https://a.example/p2", FAILED)]), planned=7)
     assert out.getvalue() == ""  # no line before the heartbeat interval
     clock.now += 7
-    w.page("news", _page("https://a.example/0"))
+    w.pages(_batch("news", [_page("https://a.example/0")]), planned=7)
     assert out.getvalue() == "news: running, 3/7 pages, 1 failed, 0.3 pages/s, 11.0 s\n"
-    w.page("one", _page("https://b.example/", links=links))  # follows nothing: plans 1 page
-    w.finished("one", _batch("one", [_page("https://b.example/")]))
-    assert w.sources["one"].state == "idle"
+    w.pages(_batch("one", [_page("https://b.example/")]), planned=1)
+    w.ended("one", ())
     clock.now += 1
-    # the batch brings pages the hook already counted, and the rest
-    w.finished("news", _batch("news", [_page(f"https://a.example/{i}") for i in range(5)]
-                               + [_page("https://a.example/p2", FAILED)]))
+    w.pages(_batch("news", [_page(f"https://a.example/{i}") for i in range(1, 5)]), planned=7)
+    w.ended("news", ("a.example: skipped after 5 failed fetches in a row",))
     clock.now += 5
     w.close()
     assert out.getvalue().splitlines()[1:] == [
         "one: running, 1/1 pages, 0 failed, 0.1 pages/s, 11.0 s",  # its first 10 s are up
-        "news: done, 7/7 pages, 1 failed, 0.6 pages/s, 12.0 s",
         "one: done, 1/1 pages, 0 failed, 0.1 pages/s, 11.0 s",
+        "news: done, 7/7 pages, 1 failed, 0.6 pages/s, 12.0 s; "
+        "cut short: a.example: skipped after 5 failed fetches in a row",
+        "never: waiting, 0/1 pages, 0 failed, 0.0 pages/s, 17.0 s",  # the run ended first
     ]
 
 
 def test_planned_pages_are_capped_by_max_pages_and_seeded_by_the_store() -> None:
     w = CrawlWatcher("off", stream=io.StringIO())
-    known = frozenset(f"https://a.example/{i}" for i in range(30))
-    w.plan([SourcePlan("big", "https://a.example/", 20, True, known),
-            SourcePlan("some", "https://b.example/", 200, True, known)])
-    assert w.sources["big"].planned == 20
-    assert w.sources["some"].planned == 31
-
-
-def test_a_crashed_batch_counts_its_pages_as_failed_and_says_why() -> None:
-    out = io.StringIO()
-    w = CrawlWatcher("plain", stream=out)
-    w.plan([SourcePlan("s", "https://a.example/", 5, True)])
-    w.submitted("s", ["https://a.example/", "https://a.example/2"])
-    w.finished("s", None, "RuntimeError: boom", ["https://a.example/", "https://a.example/2"])
-    assert out.getvalue().startswith("s: idle, 2/2 pages, 2 failed")
-    assert out.getvalue().rstrip().endswith("RuntimeError: boom")
+    w.plan([SourcePlan("big", "https://a.example/", 20, True, known=30),
+            SourcePlan("some", "https://b.example/", 200, True, known=30),
+            SourcePlan("flat", "https://c.example/", 200, False, known=30)])
+    assert [s.planned for s in w.sources.values()] == [20, 30, 1]
+    w.pages(_batch("some", [_page("https://b.example/")]), planned=45)
+    assert w.sources["some"].planned == 45
 
 
 def test_auto_mode_is_plain_off_a_terminal() -> None:
@@ -105,50 +94,42 @@ def test_auto_mode_is_plain_off_a_terminal() -> None:
     assert resolve_mode("live", io.StringIO()) == "live"
 
 
-@pytest.mark.e2e
-def test_the_thread_runner_hands_the_watcher_to_the_task(prefect_server: ServerInfo) -> None:
-    """What `crawl_source(..., on_page=page_hook())` gets inside a task run in a thread."""
-    from prefect import flow, task
-    from prefect.cache_policies import NO_CACHE
+def test_the_run_loop_tells_its_observer_what_it_wrote(tmp_path: Path) -> None:
+    """The observer hears of every page written and of each source's end, from the run loop
+    (nothing reads the store for it)."""
+    from flows.config import Source
+    from flows.http import Fetcher, FetchPolicy
+    from flows.runner import run_crawl_once
+    from tests.scenario_site import Site, SiteServer
+    from tests.test_change_scenarios import ITEMS
 
-    from flows.scale import task_runner
+    calls: list[tuple[str, object]] = []
 
-    @task(cache_policy=NO_CACHE)
-    def fake_batch(source: SourcePlan) -> SourceBatch:
-        hook = page_hook()
-        assert hook is not None
-        pages = [_page(f"{source.url}{i or ''}") for i in range(3)]
-        for p in pages:
-            hook(source.name, p)
-        return _batch(source.name, pages)
+    class Recording:
+        def plan(self, plans: Any) -> None:
+            calls.append(("plan", [(p.name, p.known) for p in plans]))
 
-    plans = [SourcePlan(n, f"https://{n}.example/", 10, True) for n in ("a", "b")]
-    seen: list[tuple[str, str]] = []
+        def pages(self, batch: SourceBatch, planned: int | None) -> None:
+            calls.append(("pages", len(batch.pages)))
 
-    class Recording(CrawlWatcher):
-        def page(self, name: str, record: PageRecord) -> None:
-            seen.append((name, record.url))
-            super().page(name, record)
+        def ended(self, name: str, cut_short: Any) -> None:
+            calls.append(("ended", (name, tuple(cut_short))))
 
-    watcher = Recording("off", stream=io.StringIO())
-    watcher.plan(plans)
+        def close(self) -> None:
+            calls.append(("close", None))
 
-    @flow(task_runner=task_runner(dask_address=None, watcher=watcher, max_workers=2))
-    def fake_crawl() -> int:
-        futures = [fake_batch.submit(source=p) for p in plans]
-        return sum(len(f.result().pages) for f in futures)
-
-    with in_process_prefect(prefect_server.api_url):
-        assert fake_crawl() == 6
-    from prefect.events.worker import EventsWorker
-
-    # no events websocket left pinging (its keepalive moves the global random state)
-    assert all(w._stopped for w in EventsWorker._instances.values())
-    assert page_hook() is None  # only inside the runner's tasks
-    assert sorted(seen) == [(n, f"https://{n}.example/{i or ''}") for n in "ab" for i in range(3)]
-    _wait(lambda: all(s.state == "idle" for s in watcher.sources.values()))
-    assert {n: (s.done, s.planned) for n, s in watcher.sources.items()} == {
-        "a": (3, 3), "b": (3, 3)}
+    with SiteServer(Site(items=list(ITEMS))) as server:
+        source = Source(name="agency-news", url=f"{server.base}/news", kind="news_list",
+                        follow=True, max_pages=30, delay=0.0)
+        with Fetcher(FetchPolicy(user_agent="agencywatch-test")) as fetcher:
+            result = run_crawl_once(str(tmp_path / "s.db"), [source], fetcher,
+                                    observer=Recording())
+    assert calls[0] == ("plan", [("agency-news", 0)])
+    assert calls[-2:] == [("ended", ("agency-news", ())), ("close", None)]
+    written = sum(n for kind, n in calls if kind == "pages")  # type: ignore[misc]
+    with sqlite3.connect(tmp_path / "s.db") as con:
+        (stored,) = con.execute("SELECT count(*) FROM fetches").fetchone()
+    assert written == stored == result.report["run"]["pages"]["fetched"] > len(ITEMS)
 
 
 # -- the command, on the fixture site ---------------------------------------------------------

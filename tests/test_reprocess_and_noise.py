@@ -15,17 +15,14 @@ from flows.config import Source, load_sources
 from flows.fixture_site import FixtureSite, fixture_sources_text
 from flows.http import Fetcher, FetchPolicy
 from flows.reprocess import reprocess
-from flows.runner import RunResult, ThreadExecutor, run_crawl_once
+from flows.runner import RunResult, run_crawl_once
 from tests.scenario_site import Site, SiteServer
 from tests.test_change_scenarios import ITEMS
 
 
 def _run(db: Path, sources: list[Source]) -> RunResult:
-    executor = ThreadExecutor(Fetcher(FetchPolicy(user_agent="agencywatch-test")), workers=2)
-    try:
-        return run_crawl_once(str(db), sources, executor)
-    finally:
-        executor.close()
+    with Fetcher(FetchPolicy(user_agent="agencywatch-test")) as fetcher:
+        return run_crawl_once(str(db), sources, fetcher)
 
 
 @pytest.fixture

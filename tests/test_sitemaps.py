@@ -15,7 +15,7 @@ import pytest
 from flows import extract_pool
 from flows.config import parse_sources
 from flows.http import Fetcher, FetchPolicy
-from flows.runner import ThreadExecutor, run_crawl_once
+from flows.runner import run_crawl_once
 from tests.hostile_server import HostileServer
 
 PAGE = (
@@ -45,11 +45,7 @@ def site() -> Iterator[HostileServer]:
 def _crawl(db: Path, toml: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(extract_pool.ENV, "0")
     with Fetcher(FetchPolicy(user_agent="agencywatch-test", retries=0)) as fetcher:
-        executor = ThreadExecutor(fetcher, workers=2)
-        try:
-            run_crawl_once(str(db), parse_sources(toml), executor)
-        finally:
-            executor.close()
+        run_crawl_once(str(db), parse_sources(toml), fetcher)
 
 
 def test_a_sitemap_index_is_followed(tmp_path, site, monkeypatch):
