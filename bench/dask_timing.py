@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from distributed import LocalCluster
 
-    from flows.schedule import PrefectServer
+    from flows.orchestration.schedule import PrefectServer
 
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)

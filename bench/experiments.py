@@ -3,7 +3,7 @@ that patch one hot spot each (monkeypatches in a child process; no project file 
 
     python -m bench.experiments --site bench-out/site --pages 2100 --variants all
 
-Each variant runs `flows.runner.run_crawl_once` (what the CLI does minus
+Each variant runs `flows.run.loop.run_crawl_once` (what the CLI does minus
 Prefect) in a fresh subprocess on a fresh database, against nginx serving the site, and reports
 wall time, CPU time and peak RSS. `prefect` runs the real `agencywatch crawl` for comparison.
 
@@ -56,8 +56,8 @@ def child(sources: str, db: str, patches: str) -> int:
     t0 = time.monotonic()
     _apply({p for p in patches.split(",") if p})
     from flows.config import load_sources
-    from flows.http import Fetcher, FetchPolicy
-    from flows.runner import run_crawl_once
+    from flows.fetch.http import Fetcher, FetchPolicy
+    from flows.run.loop import run_crawl_once
     from flows.settings import Settings
 
     t1 = time.monotonic()

@@ -3,7 +3,7 @@
 - lxml parse: `lxml.html.fromstring` over the generated files, bodies read into memory first,
   one core.
 - fetch: a `requests.Session` on loopback, sequential, and 8 threads with a Session each.
-- extraction alone: `flows.crawl.extract_page` with the source's settings over the page bodies
+- extraction alone: `flows.run.page.extract_page` with the source's settings over the page bodies
   stored in the store's `blobs` table (what re-processing years of stored pages costs), no
   network, both cores through multiprocessing. Pool start-up, imports and first-call costs are
   excluded (each worker first extracts a few stored pages of each role): the clock runs from
@@ -94,7 +94,7 @@ def fetch_rate(urls: Sequence[str], threads: int = 1, limit: int | None = None) 
 
 
 # -- extraction alone ---------------------------------------------------------------------------
-# Each stored page goes through `flows.crawl.extract_page` with the bench source's settings (its
+# Each stored page goes through `flows.run.page.extract_page` with the bench source's settings (its
 # kind for listings, `article` for detail pages, its selectors), as `crawl` and `reprocess` do.
 
 Job = tuple[bytes, str, str]  # (zlib-packed body, url, role)
@@ -130,7 +130,7 @@ def _warm(sources_path: str, samples: list[Job]) -> None:
 
 
 def _extract_one(job: Job) -> int:
-    from flows.crawl import extract_page
+    from flows.run.page import extract_page
 
     packed, url, role = job
     result = extract_page(_source, zlib.decompress(packed), None, url, role)

@@ -44,7 +44,7 @@ from bench.run import CONTENT_SELECTOR, bin_path, crawl_env, run_stats, save_chi
 from bench.serve import SitesServer, memory_dir
 
 LATE_START = (  # `agencywatch crawl` whose crawl starts only once the flow runs
-    "import sys, flows.cli as cli\n"
+    "import sys, flows.cli.main as cli\n"
     "cli._start_crawl_early = lambda ctx, settings: None\n"
     "sys.exit(cli.main(sys.argv[1:]))\n"
 )

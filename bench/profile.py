@@ -5,9 +5,10 @@ py-spy samples every thread of the crawler (and Prefect's server subprocess) fro
 waiting on a socket or a lock). Each sample is put in one stage by its stack:
 
 - parse: lxml building a tree (`fromstring`, `document_fromstring`, ...), by caller module;
-- fetch: flows/http.py, flows/politeness.py and what they call (requests, urllib3, decoding);
+- fetch: flows/fetch/http.py, flows/fetch/politeness.py and what they call (requests,
+  urllib3, decoding);
 - extract: extractors/ and what it calls (trafilatura, htmldate, dateparser, lxml XPath);
-- discovery: flows/discovery.py, flows/frontier.py, extractors/urls.py;
+- discovery: flows/fetch/discovery.py, flows/run/frontier.py, extractors/urls.py;
 - store: store/writer.py, db.py, runs.py (SQL of pages, fetches, blobs; zlib);
 - diff: store/history.py, identity.py, changes.py (item history, change detection);
 - report: store/report.py; prefect: Prefect, pydantic, anyio, asyncio machinery;
@@ -30,17 +31,17 @@ _PARSE_FUNCS = frozenset({"fromstring", "document_fromstring", "fragment_fromstr
                           "html_fromstring", "_parse_html", "load_html"})
 _OURS = (
     ("extractors/", "extract"),
-    ("flows/http.py", "fetch"),
-    ("flows/politeness.py", "fetch"),
-    ("flows/discovery.py", "discovery"),
-    ("flows/frontier.py", "discovery"),
+    ("flows/fetch/http.py", "fetch"),
+    ("flows/fetch/politeness.py", "fetch"),
+    ("flows/fetch/discovery.py", "discovery"),
+    ("flows/run/frontier.py", "discovery"),
     ("extractors/urls.py", "discovery"),
     ("store/history.py", "diff"),
     ("store/identity.py", "diff"),
     ("store/changes.py", "diff"),
     ("store/report.py", "report"),
     ("store/", "store"),
-    ("flows/crawl.py", "crawl loop"),
+    ("flows/run/page.py", "crawl loop"),
 )
 _LIBS = (
     ("/trafilatura/", "trafilatura"),

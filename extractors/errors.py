@@ -6,7 +6,7 @@
      +-- StoreError             store/: a database that cannot be opened or written
      |    +-- RunLockedError    another crawl holds the database
      +-- ConfigError           flows/config.py: a bad sources file or setting (exit 2)
-     +-- FetchError            flows/http.py: one URL failed (recorded, the run goes on)
+     +-- FetchError            flows/fetch/http.py: one URL failed (recorded, the run goes on)
           +-- TransientFetchError   worth a retry (timeouts, resets, 5xx, 429)
           +-- TerminalFetchError    not worth one (4xx, bad scheme, too large, wrong type)
 

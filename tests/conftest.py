@@ -25,7 +25,7 @@ Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
 @pytest.fixture(scope="session")
 def fixture_site() -> Iterator[object]:
     """The bundled fixture site served on 127.0.0.1 (port 0), snapshot 1."""
-    from flows.fixture_site import FixtureSite
+    from flows.cli.fixture_site import FixtureSite
 
     with FixtureSite() as site:
         site.start()

@@ -49,7 +49,7 @@ def prefect_server_fixture() -> Iterator[ServerInfo]:
     """Each module that imports this fixture gets its own session-scoped copy of it, so the
     server itself is kept here: started by the first, stopped at the end of the session."""
     if not _SHARED:
-        from flows.schedule import PrefectServer
+        from flows.orchestration.schedule import PrefectServer
 
         home = Path(tempfile.mkdtemp(prefix="agencywatch-prefect-server-"))
         port = free_port()
@@ -127,7 +127,7 @@ def run_cli(args: list[str], env: dict[str, str], *, timeout: float = 180,
 
 def sources_with_schedules(base_url: str, crons: list[str | None]) -> str:
     """The fixture site's sources file, with `schedule = cron` added to source i (None: none)."""
-    from flows.fixture_site import fixture_sources_text
+    from flows.cli.fixture_site import fixture_sources_text
 
     out: list[str] = []
     i = 0

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from flows import api_server
-from flows.api_server import ApiServerError, LocalApiServer, api_healthy
-from flows.fixture_site import FixtureSite, fixture_sources_text
+from flows.cli.fixture_site import FixtureSite, fixture_sources_text
+from flows.orchestration import api_server
+from flows.orchestration.api_server import ApiServerError, LocalApiServer, api_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -165,7 +165,7 @@ def test_a_server_named_in_prefect_settings_wins_and_ours_is_stopped(monkeypatch
     """A profile or settings file naming a server (seen only once Prefect is imported)."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.pipeline import _use_api_server
+    from flows.orchestration.flow import _use_api_server
 
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     server = _Silent(startup_timeout_s=30).start()

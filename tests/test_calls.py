@@ -11,10 +11,10 @@ import pytest
 
 from extractors.calls import budget_of, labelled, status_of
 from extractors.core import extract
+from flows.cli.fixture_site import FIXTURES, FixtureSite
 from flows.config import parse_sources
-from flows.fixture_site import FIXTURES, FixtureSite
-from flows.http import Fetcher, FetchPolicy
-from flows.runner import RunResult, run_crawl_once
+from flows.fetch.http import Fetcher, FetchPolicy
+from flows.run.loop import RunResult, run_crawl_once
 from store.db import open_db
 from store.views import QUESTIONS
 

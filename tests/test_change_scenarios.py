@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from flows.config import Source
-from flows.http import Fetcher, FetchPolicy
-from flows.runner import RunResult, run_crawl_once
+from flows.fetch.http import Fetcher, FetchPolicy
+from flows.run.loop import RunResult, run_crawl_once
 from tests.scenario_site import Item, Site, SiteServer
 
 ITEMS = [

@@ -97,7 +97,7 @@ def test_unknown_source_name(tmp_path):
 def test_local_crawl_runs_without_prefect_and_reports_like_the_flow(tmp_path):
     """`crawl --local`: the fixture site crawled twice with no Prefect home ever created; the
     second crawl of the unchanged site reports nothing and the report command reads it."""
-    from flows.fixture_site import FixtureSite, fixture_sources_text
+    from flows.cli.fixture_site import FixtureSite, fixture_sources_text
 
     with FixtureSite() as site:
         (tmp_path / "sources.toml").write_text(fixture_sources_text(site.start()))
@@ -110,7 +110,7 @@ def test_local_crawl_runs_without_prefect_and_reports_like_the_flow(tmp_path):
         second = cli("crawl", "--local", "--progress", "plain", cwd=tmp_path, python=importtime)
     assert second.returncode == 0, second.stderr
     imported = {line.rsplit("|", 1)[-1].strip() for line in second.stderr.splitlines()}
-    assert "flows.crawl" in imported and "prefect" not in imported  # not even its ~3 s import
+    assert "flows.run.page" in imported and "prefect" not in imported  # not even its ~3 s import
     assert "pages fetched 0," in second.stdout and "items added 0, updated 0, removed 0" in (
         second.stdout
     )

@@ -84,6 +84,6 @@ def test_repo_sources_files_are_valid():
     root = Path(__file__).resolve().parents[1]
     assert load_sources(root / "sources.toml")
     # the fixture file is a template: its `{port}` is filled in by the demo and the tests
-    from flows.fixture_site import fixture_sources_text
+    from flows.cli.fixture_site import fixture_sources_text
 
     assert parse_sources(fixture_sources_text("http://127.0.0.1:8000/"))

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from flows import extract_pool
 from flows.config import parse_sources
 from flows.errors import ConfigError
+from flows.run import extract_pool
 from tests.hostile_server import HostileServer
 
 HEAD = '[[source]]\nname = "a"\n'
@@ -69,7 +69,7 @@ def test_a_name_ending_in_a_newline_is_refused():
 
 
 def test_the_cli_says_one_line_per_problem_and_exits_2(tmp_path: Path, capsys):
-    from flows.cli import main
+    from flows.cli.main import main
 
     sources = tmp_path / "sources.toml"
     sources.write_text(HEAD + 'url = "http://[::1/"\nhosts = [1]\nignore_text = [5]\n')
@@ -95,7 +95,7 @@ def test_valid_values_still_pass():
 
 def test_a_crawl_that_fetched_nothing_exits_1(tmp_path: Path, capsys, monkeypatch):
     """The start page answers a PDF: nothing fetched, nothing failed either."""
-    from flows.cli import main
+    from flows.cli.main import main
 
     monkeypatch.setenv(extract_pool.ENV, "0")
     with HostileServer() as site:

@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CRAWL = textwrap.dedent("""
     import sys
     from flows.config import Source
-    from flows.http import Fetcher, FetchPolicy
-    from flows.runner import run_crawl_once
+    from flows.fetch.http import Fetcher, FetchPolicy
+    from flows.run.loop import run_crawl_once
     source = Source(name="agency-news", url=sys.argv[2] + "/news", kind="news_list",
                     follow=True, max_pages=200, delay=float(sys.argv[3]))
     fetcher = Fetcher(FetchPolicy(user_agent="agencywatch-test", per_host_concurrency=1))

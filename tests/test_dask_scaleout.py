@@ -37,7 +37,7 @@ TABLES = ("items", "item_versions", "news_items", "events", "good_practices", "f
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[Any]:
-    from flows.fixture_site import FixtureSite
+    from flows.cli.fixture_site import FixtureSite
 
     with FixtureSite() as s:
         s.start()
@@ -104,9 +104,9 @@ def test_a_dask_crawl_stores_what_a_local_crawl_stores(
     site.set_snapshot(1)
 
     def engines_here() -> int:  # a closure: cloudpickle ships it by value
-        import flows.scheduler
+        import flows.run.scheduler
 
-        return flows.scheduler.engines_started
+        return flows.run.scheduler.engines_started
 
     with distributed.Client(cluster, set_as_default=False) as client:
         ran = client.run(engines_here)
@@ -134,7 +134,7 @@ def test_dask_without_prefect_api_url_is_refused_in_one_line(tmp_path: Path, sit
 
 @pytest.mark.e2e
 def test_workers_without_prefect_api_url_are_refused(prefect_server: ServerInfo) -> None:
-    from flows.scale import ScaleOutError, check_dask
+    from flows.orchestration.scale import ScaleOutError, check_dask
 
     # in-process workers share this process's environment, which has no PREFECT_API_URL
     with distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as c, \
@@ -144,7 +144,7 @@ def test_workers_without_prefect_api_url_are_refused(prefect_server: ServerInfo)
 
 
 def test_an_unreachable_scheduler_is_refused(prefect_server: ServerInfo) -> None:
-    from flows.scale import ScaleOutError, check_dask
+    from flows.orchestration.scale import ScaleOutError, check_dask
     from tests.prefect_server import free_port
 
     with in_process_prefect(prefect_server.api_url), \

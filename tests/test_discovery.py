@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from extractors.links import FollowLinks, find_follow_links
-from flows.discovery import (
+from flows.fetch.discovery import (
     FeedEntry,
     parse_feed,
     parse_sitemap,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from flows.fixture_site import FixtureSite, fixture_sources_text
+from flows.cli.fixture_site import FixtureSite, fixture_sources_text
 
 pytestmark = pytest.mark.e2e
 
@@ -24,7 +24,7 @@ def _changes(report: dict[str, Any]) -> set[tuple[str, str, str, tuple[str, ...]
 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    from flows.pipeline import run_crawl
+    from flows.orchestration.flow import run_crawl
 
     tmp = tmp_path_factory.mktemp("e2e")
     db, sources = tmp / "store.db", tmp / "sources.toml"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from extractors.core import ReadOptions, read_page
 from extractors.explain import explain
 from extractors.trace import active, note
-from flows.cli import main
+from flows.cli.main import main
 
 NEWS = "".join(
     f'<li class="news-item"><h3><a href="/news/{i}">News item number {i} of the agency</a></h3>'

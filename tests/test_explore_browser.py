@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from flows.explore import metadata, serve_args
+from flows.cli.explore import metadata, serve_args
 from store.schema import TABLES
 from store.views import QUESTIONS, VIEWS
 from tests.test_views import FORUM_2, FUNDED, build_store, run_cli
@@ -98,7 +98,7 @@ def server(tmp_path_factory) -> Iterator[str]:
     build_store(path).close()
     port = _free_port()
     log = (tmp / "explore.log").open("w")
-    code = ("import sys; from flows.explore import explore; "
+    code = ("import sys; from flows.cli.explore import explore; "
             "raise SystemExit(explore(sys.argv[1], port=int(sys.argv[2]), open_browser=False))")
     proc = subprocess.Popen([sys.executable, "-c", code, str(path), str(port)], cwd=ROOT,
                             stdout=log, stderr=subprocess.STDOUT)

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from extractors.records import PageExtraction
-from flows import extract_pool
+from flows.cli.fixture_site import FixtureSite, fixture_sources_text
 from flows.config import load_sources
-from flows.crawl import finish_page
-from flows.fixture_site import FixtureSite, fixture_sources_text
-from flows.http import Fetcher, FetchPolicy
-from flows.runner import run_crawl_once
+from flows.fetch.http import Fetcher, FetchPolicy
+from flows.run import extract_pool
+from flows.run.loop import run_crawl_once
+from flows.run.page import finish_page
 from store.batches import CHANGED, FAILED, PageRecord
 
 
@@ -125,7 +125,7 @@ def test_a_died_extraction_fails_one_page_with_a_message_naming_it() -> None:
 
 _POOL_SCRIPT = """
 import os, sys, time
-from flows import extract_pool
+from flows.run import extract_pool
 with extract_pool.extraction_processes(2):
     pids = {extract_pool.result(extract_pool.submit(os.getpid)) for _ in range(20)}
     print(" ".join(map(str, sorted(pids))), flush=True)

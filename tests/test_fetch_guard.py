@@ -16,10 +16,10 @@ import pytest
 
 from extractors.links import find_follow_links
 from extractors.urls import in_scope, normalise_url
-from flows import extract_pool
 from flows.config import Source, parse_sources
-from flows.http import Fetcher, FetchPolicy
-from flows.runner import run_crawl_once
+from flows.fetch.http import Fetcher, FetchPolicy
+from flows.run import extract_pool
+from flows.run.loop import run_crawl_once
 from tests.hostile_server import HostileServer
 
 PAGE = "<!doctype html><html><head><title>Home</title></head><body><p>Hello.</p></body></html>"
@@ -74,7 +74,7 @@ def test_robots_redirect_is_not_followed_in_a_crawl(tmp_path, site, internal, mo
 
 
 def test_extract_url_does_not_follow_robots_off_site(site, internal, capsys):
-    from flows.cli import main
+    from flows.cli.main import main
 
     site.route("/robots.txt", status=302, headers={"Location": internal.url("/robots.txt")})
     assert main(["extract", site.url("/")]) == 0

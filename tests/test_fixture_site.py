@@ -16,8 +16,8 @@ import requests
 
 from extractors.kinds import KINDS as RECORD_KINDS
 from extractors.kinds import PAGE_KINDS
+from flows.cli.fixture_site import FIXTURES, FixtureSite, fixture_sources_text
 from flows.config import parse_sources
-from flows.fixture_site import FIXTURES, FixtureSite, fixture_sources_text
 
 KLASTER = "www.klaster.lt/en/"
 MITA = "www.mita.lt/en/innovation-networks/"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from collections.abc import Callable
 from typing import TypeVar
@@ -19,7 +20,7 @@ from extractors.dates import date_spans, find_dates, parse_date
 from extractors.errors import ExtractionError
 from extractors.figures import find_figures
 from extractors.records import PageExtraction
-from flows.time_limit import TimeLimitExceeded, time_limit
+from flows.run.time_limit import TimeLimitExceeded, time_limit
 
 T = TypeVar("T")
 URL = "https://www.agency.lt/en/news"
@@ -28,6 +29,11 @@ FUZZ = settings(
     max_examples=40,
     deadline=None,  # bounded below, with a limit that stops the work instead of timing it
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    # the same examples every run, so CI judges the change and not the draw (a random draw
+    # once found a real gap only in a later, unrelated submission); AGENCYWATCH_FUZZ_EXPLORE=1
+    # draws new ones
+    derandomize=not os.environ.get("AGENCYWATCH_FUZZ_EXPLORE"),
+    database=None,
 )
 ISO = re.compile(r"\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2})?)?)?)?")
 
@@ -182,8 +188,9 @@ def test_extractors_survive_generated_markup(page: bytes, kind: str) -> None:
 @FUZZ
 @given(text=st.lists(st.one_of(TEXT, DIGIT_RUNS, FIGURES), max_size=40).map("\n".join))
 def test_figure_parser_survives_digit_runs_and_noise(text: str) -> None:
+    flat = " ".join(text.split())  # a figure's text and sentence come with spaces normalised
     for fig in bounded(lambda: find_figures(text)):
-        assert math.isfinite(fig.value) and fig.text in text and fig.text in fig.context
+        assert math.isfinite(fig.value) and fig.text in flat and fig.text in fig.context
 
 
 @FUZZ

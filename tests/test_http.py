@@ -19,7 +19,7 @@ import requests
 
 from extractors.urls import normalise_url
 from flows.errors import FetchError, TerminalFetchError, TransientFetchError
-from flows.http import (
+from flows.fetch.http import (
     FEED_TYPES,
     Fetcher,
     FetchPolicy,

@@ -27,6 +27,9 @@ FROZEN = {
     "0004_full_text_search": "c4f2b851dd8b0f421d01bd2782d8036b26a44dfc771181981df17ff548bed2bf",
     "0005_fts_update_of_indexed_columns":
         "b85645dd807b689d3330124d7843904eb5046afa154dfd43a59a8878717c160c",
+    "0006_pages_content_type": "4b1080efab62bd69d5fa8db86f3e2429ee46265ba40c9e98db7666af9f6cd6c0",
+    "0007_entities": "24cd18c9900c1a8b1c17bace072ddcf3d9be44b45165d397a34977be32ba0dd4",
+    "0008_calls": "24181204b8494ede815e311cba28718eea990fddb12e07fda53f17eabffd150c",
 }
 
 

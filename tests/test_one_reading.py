@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from extractors.core import ReadOptions, read_page
-from flows.cli import main
+from flows.cli.main import main
 from flows.config import load_sources
-from flows.http import Fetcher, FetchPolicy
-from flows.reprocess import reprocess
-from flows.runner import run_crawl_once
+from flows.fetch.http import Fetcher, FetchPolicy
+from flows.run.loop import run_crawl_once
+from flows.run.reprocess import reprocess
 from store.db import open_db
 
 # a listing of three dated news items with French and German letters, in windows-1252, with no

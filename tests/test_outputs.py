@@ -14,7 +14,7 @@ import lxml.html
 import pytest
 from markdown_it import MarkdownIt
 
-from flows import extract_pool
+from flows.run import extract_pool
 from store.db import open_db
 from store.report import render, render_md
 from tests.hostile_server import HostileServer
@@ -181,7 +181,7 @@ def test_markdown_report_to_stdout_prints_no_control_characters(tmp_path: Path, 
 
 
 def test_crawl_failed_lines_print_no_control_characters(tmp_path: Path, capsys, monkeypatch):
-    from flows.cli import main
+    from flows.cli.main import main
 
     monkeypatch.setenv(extract_pool.ENV, "0")
     with HostileServer() as site:

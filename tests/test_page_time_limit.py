@@ -10,10 +10,10 @@ import time
 
 import pytest
 
-from flows import extract_pool
 from flows.config import parse_sources
-from flows.http import Fetcher, FetchPolicy
-from flows.runner import run_crawl_once
+from flows.fetch.http import Fetcher, FetchPolicy
+from flows.run import extract_pool
+from flows.run.loop import run_crawl_once
 from tests.hostile_server import HostileServer
 
 # ~6 s of extraction per MB on this machine: a figure in every sentence
@@ -67,7 +67,7 @@ def test_a_page_over_the_time_limit_is_recorded_and_the_run_goes_on(
 
 
 def test_the_limit_raises_in_the_thread_that_runs_over_and_nowhere_else():
-    from flows.time_limit import TimeLimitExceeded, time_limit
+    from flows.run.time_limit import TimeLimitExceeded, time_limit
 
     def spin() -> None:
         while True:

@@ -7,9 +7,9 @@ import sqlite3
 from pathlib import Path
 
 from flows.config import Source
-from flows.frontier import Frontier
-from flows.http import Fetcher, FetchPolicy
-from flows.runner import RunResult, run_crawl_once
+from flows.fetch.http import Fetcher, FetchPolicy
+from flows.run.frontier import Frontier
+from flows.run.loop import RunResult, run_crawl_once
 from store.db import open_db
 from store.writer import page_states
 from tests.scenario_site import Item, Site, SiteServer

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from flows.observer import SourcePlan
-from flows.progress import CrawlWatcher, resolve_mode
+from flows.cli.progress import CrawlWatcher, resolve_mode
+from flows.run.observer import SourcePlan
 from store.batches import CHANGED, FAILED, PageRecord, SourceBatch, SourceInfo
 from tests.prefect_server import (  # noqa: F401  (fixture)
     AGENCYWATCH,
@@ -98,8 +98,8 @@ def test_the_run_loop_tells_its_observer_what_it_wrote(tmp_path: Path) -> None:
     """The observer hears of every page written and of each source's end, from the run loop
     (nothing reads the store for it)."""
     from flows.config import Source
-    from flows.http import Fetcher, FetchPolicy
-    from flows.runner import run_crawl_once
+    from flows.fetch.http import Fetcher, FetchPolicy
+    from flows.run.loop import run_crawl_once
     from tests.scenario_site import Site, SiteServer
     from tests.test_change_scenarios import ITEMS
 
@@ -137,7 +137,7 @@ def test_the_run_loop_tells_its_observer_what_it_wrote(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def site_sources(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    from flows.fixture_site import FixtureSite
+    from flows.cli.fixture_site import FixtureSite
 
     with FixtureSite() as site:
         base = site.start()

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from flows import crawl as crawl_module
-from flows import extract_pool
+from flows.cli.fixture_site import FixtureSite, fixture_sources_text
 from flows.config import Source, load_sources
-from flows.fixture_site import FixtureSite, fixture_sources_text
-from flows.http import Fetcher, FetchPolicy
-from flows.reprocess import reprocess
-from flows.runner import RunResult, run_crawl_once
+from flows.fetch.http import Fetcher, FetchPolicy
+from flows.run import extract_pool
+from flows.run import page as crawl_module
+from flows.run.loop import RunResult, run_crawl_once
+from flows.run.reprocess import reprocess
 from tests.scenario_site import Site, SiteServer
 from tests.test_change_scenarios import ITEMS
 

@@ -14,7 +14,7 @@ import pytest
 
 from flows.config import parse_sources
 from flows.errors import ConfigError
-from flows.schedule import FLOW_NAME, plan_groups
+from flows.orchestration.schedule import FLOW_NAME, plan_groups
 from tests.prefect_server import (  # noqa: F401  (fixture)
     AGENCYWATCH,
     ROOT,
@@ -32,7 +32,7 @@ DAILY, HOURLY = "0 6 * * *", "15 * * * *"
 
 @pytest.fixture(scope="module")
 def site_url() -> Iterator[str]:
-    from flows.fixture_site import FixtureSite
+    from flows.cli.fixture_site import FixtureSite
 
     with FixtureSite() as site:
         yield site.start()
@@ -100,7 +100,7 @@ def test_register_only_registers_one_deployment_per_cron(
         assert all(s.active for s in d.schedules)
         assert d.parameters == {"sources_path": str(sources.resolve()),
                                 "db_path": str(db.resolve()), "only": list(g.sources)}
-        assert d.entrypoint == "flows.pipeline.crawl_flow"
+        assert d.entrypoint == "flows.orchestration.flow.crawl_flow"
 
     # a cron that changes in the file replaces its deployment: no stale schedule keeps firing
     sources.write_text(sources_with_schedules(site_url, [DAILY, "30 7 * * 1", DAILY]),
@@ -171,7 +171,7 @@ def test_without_prefect_api_url_it_starts_and_stops_its_own_server(
     assert f"starting a Prefect server on 127.0.0.1:{port}" in res.stderr
     assert "registered 1 deployment(s)" in res.stdout
     assert (home / "server" / "prefect.db").exists()  # its state lives in the project's home
-    from flows.schedule import _port_in_use
+    from flows.orchestration.schedule import _port_in_use
 
     assert not _port_in_use(port), "the server it started is still listening"
 
@@ -179,7 +179,7 @@ def test_without_prefect_api_url_it_starts_and_stops_its_own_server(
 def _read(server: ServerInfo, name: str) -> object:
     from prefect.exceptions import ObjectNotFound
 
-    from flows.schedule import read_deployment
+    from flows.orchestration.schedule import read_deployment
 
     with in_process_prefect(server.api_url):
         try:
@@ -202,7 +202,7 @@ def _wait_for_deployment(server: ServerInfo, name: str, proc: subprocess.Popen[s
 def test_sigterm_takes_the_path_ctrl_c_takes() -> None:
     """While serving, asyncio's SIGINT handler cancels the runner's task: SIGTERM must call it,
     not raise KeyboardInterrupt into whatever runs (lost inside a weakref callback)."""
-    from flows.schedule import _interrupt
+    from flows.orchestration.schedule import _interrupt
 
     calls: list[int] = []
     previous = signal.signal(signal.SIGINT, lambda signum, frame: calls.append(signum))

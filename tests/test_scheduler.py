@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from flows.config import Source
-from flows.http import Fetcher, FetchPolicy
-from flows.politeness import HostGate, request_sent
-from flows.runner import RunResult, run_crawl_once
-from flows.scheduler import Dispatcher, _Job
+from flows.fetch.http import Fetcher, FetchPolicy
+from flows.fetch.politeness import HostGate, request_sent
+from flows.run.loop import RunResult, run_crawl_once
+from flows.run.scheduler import Dispatcher, _Job
 from tests.scenario_site import Item, Site, SitesApart, SiteServer
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from flows import extract_pool
 from flows.config import parse_sources
-from flows.http import Fetcher, FetchPolicy
-from flows.runner import run_crawl_once
+from flows.fetch.http import Fetcher, FetchPolicy
+from flows.run import extract_pool
+from flows.run.loop import run_crawl_once
 from tests.hostile_server import HostileServer
 
 PAGE = (
@@ -82,7 +82,7 @@ def test_a_nested_index_is_not_followed_further(tmp_path, site, monkeypatch):
 
 
 def test_an_index_hands_on_a_bounded_number_of_sitemaps():
-    from flows.discovery import read_sitemap
+    from flows.fetch.discovery import read_sitemap
 
     base = "http://127.0.0.1:8000/"
     data = _index([f"{base}s{i}.xml" for i in range(500)]).encode()
@@ -93,7 +93,7 @@ def test_an_index_hands_on_a_bounded_number_of_sitemaps():
 
 def test_a_sitemap_is_read_no_further_than_its_limit():
     """What lies past the limit is never read: here, broken XML after the 100th URL."""
-    from flows.discovery import read_sitemap
+    from flows.fetch.discovery import read_sitemap
 
     base = "http://127.0.0.1:8000/"
     good = "".join(f"<url><loc>{base}p{i}</loc></url>" for i in range(100))

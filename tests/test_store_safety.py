@@ -39,9 +39,9 @@ READERS = [
 @pytest.fixture(autouse=True)
 def no_datasette_serving(monkeypatch: pytest.MonkeyPatch) -> None:
     """`explore` in-process stops where Datasette would start serving (and block)."""
-    import flows.explore
+    import flows.cli.explore
 
-    monkeypatch.setattr(flows.explore, "_run_datasette", lambda cli, args: 0)
+    monkeypatch.setattr(flows.cli.explore, "_run_datasette", lambda cli, args: 0)
 
 
 def _digest(path: Path) -> str:
@@ -165,7 +165,7 @@ def test_damaged_store_is_not_crawled_into(tmp_path, capsys):
     sources = tmp_path / "sources.toml"
     sources.write_text('[[source]]\nname = "a"\nurl = "http://127.0.0.1:9/"\n')
     files.append("sources.toml")
-    from flows.cli import main
+    from flows.cli.main import main
 
     assert main(["crawl", "--local", "--sources", str(sources), "--db", str(path)]) == 2
     err = _one_line_error(capsys)
@@ -203,7 +203,7 @@ def test_a_store_of_a_newer_schema_is_refused_untouched(tmp_path, capsys, how):
     before, files = _digest(path), _files(tmp_path)
     sources = tmp_path / "sources.toml"
     sources.write_text('[[source]]\nname = "a"\nurl = "http://127.0.0.1:9/"\n')
-    from flows.cli import main
+    from flows.cli.main import main
 
     assert main(["crawl", "--local", "--sources", str(sources), "--db", str(path)]) == 2
     err = _one_line_error(capsys)

@@ -60,8 +60,8 @@ def _graph() -> dict[str, set[str]]:
     for name, path in modules.items():
         targets = set()
         for imported in _imports(path, name):
-            # `from flows import crawl` names the module flows.crawl; `from flows.crawl import
-            # x` names flows.crawl
+            # `from flows.run import page` names the module flows.run.page; `from
+            # flows.run.page import x` names flows.run.page
             if imported in modules:
                 targets.add(imported)
             elif imported.rsplit(".", 1)[0] in modules:
@@ -100,3 +100,39 @@ def test_extractors_import_nothing_of_flows_or_store() -> None:
     for name, targets in _graph().items():
         if name.startswith("extractors"):
             assert not {t for t in targets if t.startswith(("flows", "store", "evaluation"))}, name
+
+
+# flows/ by stage, each importing only the stages below it: the command line and its terminal
+# UI drive the Prefect orchestration, which drives the crawl run, which fetches; sources,
+# settings and errors are shared by all and import none of them
+STAGES = ("flows.fetch", "flows.run", "flows.orchestration", "flows.cli")
+SHARED = ("flows.config", "flows.settings", "flows.errors")
+
+
+def _stage(module: str) -> int | None:
+    for rank, stage in enumerate(STAGES):
+        if module == stage or module.startswith(stage + "."):
+            return rank
+    return None
+
+
+def test_flows_stages_import_only_the_stages_below_them() -> None:
+    graph = _graph()
+    for stage in STAGES:
+        assert any(m.startswith(stage + ".") for m in graph), f"{stage} has no modules"
+    upward = []
+    for name, targets in graph.items():
+        rank = _stage(name)
+        for target in targets:
+            theirs = _stage(target)
+            if theirs is None:
+                continue
+            if name in SHARED or (rank is not None and theirs > rank):
+                upward.append(f"{name} -> {target}")
+    assert upward == []
+    loose = sorted(
+        n for n in graph
+        if n.startswith("flows.") and _stage(n) is None
+        and n not in {*SHARED, "flows.__main__", "flows.pipeline"}
+    )
+    assert loose == [], "a module of flows/ outside its stages"

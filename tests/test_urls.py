@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from extractors.urls import _canonical, in_scope, is_tracking_param, normalise_url
-from flows.frontier import Frontier
+from flows.run.frontier import Frontier
 
 
 @pytest.mark.parametrize(

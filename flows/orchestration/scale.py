@@ -123,7 +123,7 @@ def _worker_facts() -> Any:
         from pathlib import Path
 
         try:
-            project = importlib.util.find_spec("flows.pipeline") is not None
+            project = importlib.util.find_spec("flows.orchestration.flow") is not None
         except ImportError:
             project = False
         digest = hashlib.sha256()

@@ -12,7 +12,7 @@ Policies chosen here, for the record:
   so the store keeps what it had. Its redirects keep to the scope of the page that needs it,
   like the page's own (a site's robots.txt must not send the crawler elsewhere).
 - No request reaches a loopback, private or link-local address unless the source's own URL
-  names it (`flows.addresses`: checked on the resolved address, before connecting).
+  names it (`flows.fetch.addresses`: checked on the resolved address, before connecting).
 - Retries only for timeouts, broken connections and 429/500/502/503/504, with exponential
   backoff and equal jitter; Retry-After (429/503) is a floor on the wait. A Retry-After above
   `retry_after_max` is not waited for: the URL fails and the host is skipped until then.
@@ -44,7 +44,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from extractors.html import decode_bytes
 from extractors.urls import WEB_SCHEMES, host_of, in_scope, normalise_url, site_of
-from flows.addresses import (
+from flows.errors import FetchError, TerminalFetchError, TransientFetchError, one_line
+from flows.fetch.addresses import (
     NOTHING_INTERNAL,
     AddressRefused,
     Allowance,
@@ -53,9 +54,8 @@ from flows.addresses import (
     allowing,
     named_by,
 )
-from flows.errors import FetchError, TerminalFetchError, TransientFetchError, one_line
-from flows.politeness import HostGate, RobotsRules, parse_retry_after, request_sent
-from flows.transport import (
+from flows.fetch.politeness import HostGate, RobotsRules, parse_retry_after, request_sent
+from flows.fetch.transport import (
     FEED_TYPES,
     HTML_TYPES,
     SNIFF_TYPES,
@@ -354,7 +354,7 @@ def _keep_alive(resp: requests.Response) -> None:
 
 class _SentClockHTTPConnection(GuardedHTTPConnection):
     """Reports each request to the host gate the moment it has been written to the socket:
-    the host's delay runs from then, as the server sees it (see flows/politeness.py)."""
+    the host's delay runs from then, as the server sees it (see flows/fetch/politeness.py)."""
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         super().request(*args, **kwargs)
@@ -376,7 +376,7 @@ class _SentClockHTTPSPool(HTTPSConnectionPool):
 
 
 def _clock_and_guard(manager: PoolManager) -> PoolManager:
-    """Every connection `manager` opens checks its addresses (flows.addresses, before a byte
+    """Every connection `manager` opens checks its addresses (flows.fetch.addresses, before a byte
     is sent) and reports its requests' send times to the host gate."""
     manager.pool_classes_by_scheme = {"http": _SentClockHTTPPool, "https": _SentClockHTTPSPool}
     return manager

@@ -18,15 +18,15 @@ from typing import TYPE_CHECKING
 from extractors.errors import AgencywatchError
 from extractors.kinds import PAGE_KINDS
 from flows.errors import ConfigError
-from flows.schedule import cmd_schedule
+from flows.orchestration.schedule import cmd_schedule
 from flows.settings import Settings, prepare_prefect
 from store.outputs import terminal_json, terminal_text
 
 if TYPE_CHECKING:
+    from flows.cli.progress import CrawlWatcher
     from flows.config import Source
-    from flows.progress import CrawlWatcher
-    from flows.runner import RunContext, RunResult
-    from flows.scheduler import CrawlEngine
+    from flows.run.loop import RunContext, RunResult
+    from flows.run.scheduler import CrawlEngine
 
 EPILOG = {
     "crawl": "example: agencywatch crawl --sources sources.toml --db agencywatch.db",
@@ -178,7 +178,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     v.add_argument("--sources", default=settings.sources, help="sources file")
     v.set_defaults(func=cmd_validate)
 
-    from flows.cli_store import register
+    from flows.cli.store_commands import register
 
     register(sub, settings)  # search, explore, export, schema-docs
     return parser
@@ -225,7 +225,7 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
     if args.local and args.dask:
         raise ConfigError("--local and --dask exclude each other (Dask runs Prefect tasks)")
     if not args.dask:  # Dask workers extract in their own threads
-        from flows import extract_pool
+        from flows.run import extract_pool
 
         extract_pool.warm_up()  # its imports overlap ours and the API server's boot
     watcher = _watcher(args, run_log=not args.local)
@@ -233,11 +233,11 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
         return _crawl_local(args, settings, sources, watcher)
     prepare_prefect(settings)
     if args.dask:
-        from flows.scale import check_dask
+        from flows.orchestration.scale import check_dask
 
         check_dask(args.dask)  # no API server, no workers, no project on them: exit 2 now
-    from flows.extract_pool import extraction_processes
-    from flows.runner import prepared_run
+    from flows.run.extract_pool import extraction_processes
+    from flows.run.loop import prepared_run
 
     # the run's one pre-flight: a bad store or another crawl on it ends here, before Prefect
     with (
@@ -249,13 +249,13 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
         api_server = None
         engine = None
         if not args.dask:
-            from flows import api_server as temporary_api
+            from flows.orchestration import api_server as temporary_api
 
             # before Prefect is imported: the server boots on the other core meanwhile
             api_server = temporary_api.start_if_wanted()
             engine = _start_crawl_early(ctx, settings)
         try:
-            from flows.pipeline import run_crawl
+            from flows.orchestration.flow import run_crawl
 
             # what the imports made (~140,000 objects, most of them Prefect's) lives as long as
             # the process: full collections during the crawl need not walk it (5,000 articles:
@@ -281,8 +281,8 @@ def _start_crawl_early(ctx: RunContext, settings: Settings) -> CrawlEngine | Non
     """Start the run's crawl in this process now, before Prefect is imported: robots.txt, start
     pages and what they link to need no API server (their pages wait in the scheduler for the
     flow to collect them). Returns the engine (None: the flow starts it)."""
-    from flows.http import FetchPolicy
-    from flows.scheduler import start_engine
+    from flows.fetch.http import FetchPolicy
+    from flows.run.scheduler import start_engine
 
     engine = start_engine(ctx.token, FetchPolicy(user_agent=settings.user_agent))
     engine.add(ctx.assignments())
@@ -292,7 +292,7 @@ def _start_crawl_early(ctx: RunContext, settings: Settings) -> CrawlEngine | Non
 def _watcher(args: argparse.Namespace, *, run_log: bool) -> CrawlWatcher | None:
     if args.progress == "off":
         return None
-    from flows.progress import CrawlWatcher
+    from flows.cli.progress import CrawlWatcher
 
     return CrawlWatcher(args.progress, run_log=run_log)
 
@@ -303,8 +303,8 @@ def _crawl_local(
     sources: list[Source],
     watcher: CrawlWatcher | None,
 ) -> int:
-    from flows.http import FetchPolicy
-    from flows.runner import run_local
+    from flows.fetch.http import FetchPolicy
+    from flows.run.loop import run_local
 
     outcome = run_local(
         sources,
@@ -381,7 +381,7 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _download(url: str, settings: Settings) -> tuple[bytes, str, str | None]:
-    from flows.http import Fetcher, FetchPolicy
+    from flows.fetch.http import Fetcher, FetchPolicy
 
     with Fetcher(FetchPolicy(user_agent=settings.user_agent)) as fetcher:
         result = fetcher.fetch(url)
@@ -391,7 +391,7 @@ def _download(url: str, settings: Settings) -> tuple[bytes, str, str | None]:
 
 
 def cmd_reprocess(args: argparse.Namespace, settings: Settings) -> int:
-    from flows.reprocess import reprocess
+    from flows.run.reprocess import reprocess
 
     result = reprocess(args.sources, args.db, args.only)
     print(f"{result['summary']} (changes caused by the extractors, not by the sites)")
@@ -400,6 +400,6 @@ def cmd_reprocess(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     prepare_prefect(settings)
-    from flows.demo import run_demo
+    from flows.cli.demo import run_demo
 
     return run_demo(db_path=args.db, fmt=args.format, settings=settings)

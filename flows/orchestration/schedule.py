@@ -35,9 +35,9 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, TYPE_CHECKING, Any, cast
 
-from flows.api_server import api_healthy, wait_healthy
 from flows.config import Source, cron_problem, load_sources
 from flows.errors import ConfigError
+from flows.orchestration.api_server import api_healthy, wait_healthy
 from flows.settings import Settings, prepare_prefect
 
 if TYPE_CHECKING:
@@ -264,7 +264,7 @@ def build_deployments(
     from prefect.schedules import Cron
     from prefect.types.entrypoint import EntrypointType
 
-    from flows.pipeline import crawl_flow
+    from flows.orchestration.flow import crawl_flow
 
     return [
         cast(

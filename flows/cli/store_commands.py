@@ -1,7 +1,7 @@
 """The commands that read the store for people: `search`, `explore`, `export`, `schema-docs`.
 
-`flows.cli` calls `register(sub, settings)`; each command is `(args, settings) -> int` and
-raises `StoreError` (one line, exit 2 via `flows.cli.main`) for a bad name, query or path.
+`flows.cli.main` calls `register(sub, settings)`; each command is `(args, settings) -> int` and
+raises `StoreError` (one line, exit 2 via `flows.cli.main.main`) for a bad name, query or path.
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_explore(args: argparse.Namespace, settings: Settings) -> int:
-    from flows.explore import explore
+    from flows.cli.explore import explore
 
     return explore(args.db, port=args.port, open_browser=args.open_browser)
 

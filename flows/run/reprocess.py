@@ -3,7 +3,7 @@
 The pages are the bytes stored earlier, so every change this finds was caused by the extractors,
 not by the sites. It is recorded as a run of kind `reprocess`, whose report is kept apart from the
 crawl runs (`report --run N` shows it; `--run latest` shows the latest crawl). It is the crawl's
-run loop (`flows.runner.run_loop`) with another supply of pages: `StoredPages`.
+run loop (`flows.run.loop.run_loop`) with another supply of pages: `StoredPages`.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ import sqlite_utils
 
 from extractors import __version__ as EXTRACTOR_VERSION
 from extractors.records import PageExtraction
-from flows import extract_pool
 from flows.config import Source, load_sources, select_sources
-from flows.crawl import extract_page, source_info
-from flows.extract_pool import extraction_processes
-from flows.runner import RunContext, prepared_run, run_loop
-from flows.scheduler import Delivery, SourceEnd
+from flows.run import extract_pool
+from flows.run.extract_pool import extraction_processes
+from flows.run.loop import RunContext, prepared_run, run_loop
+from flows.run.page import extract_page, source_info
+from flows.run.scheduler import Delivery, SourceEnd
 from store.batches import CHANGED, FAILED, PageRecord, SourceBatch
 from store.identity import PageKeys, page_keys
 from store.runs import utcnow

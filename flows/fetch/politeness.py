@@ -1,7 +1,7 @@
 """Per-host politeness shared by every thread and source of a run: request spacing
 (source delay, robots.txt Crawl-delay: the larger wins), a concurrency limit, Retry-After, and
-robots.txt rules loaded once per origin. The fetcher (flows/http.py) drives it; the crawl
-scheduler (flows/scheduler.py) asks it when each host may be sent its next request.
+robots.txt rules loaded once per origin. The fetcher (flows/fetch/http.py) drives it; the crawl
+scheduler (flows/run/scheduler.py) asks it when each host may be sent its next request.
 
 The delay is kept as the server sees it: it runs from the moment the previous request actually
 went out (the connection reports it, `request_sent`), not from the moment the gate let it go.

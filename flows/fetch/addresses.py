@@ -15,7 +15,7 @@ proxy, the target's name is resolved here and checked, and the proxy connects (b
 the proxy resolves it again).
 
 The fetcher says what each request may reach (`allowing`); the connection classes it mounts on
-its sessions (`GuardedHTTPConnection`, `GuardedHTTPSConnection`, which flows.http's
+its sessions (`GuardedHTTPConnection`, `GuardedHTTPSConnection`, which flows.fetch.http's
 connection classes extend) enforce it, and raise `AddressRefused` before a byte is
 sent.
 """

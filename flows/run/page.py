@@ -1,5 +1,5 @@
 """Crawling one page: fetch -> extract -> a record for the store, and the links it hands on.
-No Prefect and no SQL here; the crawl scheduler (flows/scheduler.py) decides what is fetched
+No Prefect and no SQL here; the crawl scheduler (flows/run/scheduler.py) decides what is fetched
 when, and the run loop writes the results.
 
 A 304 or an unchanged body skips extraction; the links the store remembers for such a page are
@@ -19,12 +19,12 @@ from extractors.errors import AgencywatchError
 from extractors.kinds import KINDS
 from extractors.records import PageExtraction
 from extractors.urls import in_scope, normalise_url
-from flows import extract_pool
 from flows.config import Source
-from flows.discovery import parse_feed, read_sitemap
 from flows.errors import ExtractionTimeLimit
-from flows.http import FEED_TYPES, HTML_TYPES, Fetcher, FetchResult
-from flows.time_limit import TimeLimitExceeded, configured_limit, time_limit
+from flows.fetch.discovery import parse_feed, read_sitemap
+from flows.fetch.http import FEED_TYPES, HTML_TYPES, Fetcher, FetchResult
+from flows.run import extract_pool
+from flows.run.time_limit import TimeLimitExceeded, configured_limit, time_limit
 from store.batches import (
     CHANGED,
     FAILED,

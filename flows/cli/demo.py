@@ -12,8 +12,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from flows.fixture_site import FixtureSite, fixture_sources_text
-from flows.pipeline import run_crawl
+from flows.cli.fixture_site import FixtureSite, fixture_sources_text
+from flows.orchestration.flow import run_crawl
 from flows.settings import Settings
 from store.db import open_db
 from store.report import render, report_data

@@ -1,8 +1,8 @@
 """What a run tells whoever watches it: the run loop's side of the progress interface.
 
-The run loop (`flows.runner`) calls an observer as pages are written and sources end; it never
+The run loop (`flows.run.loop`) calls an observer as pages are written and sources end; it never
 imports a view, and a view never reads the store: everything it shows arrives here
-(`flows.progress.CrawlWatcher` is the terminal's).
+(`flows.cli.progress.CrawlWatcher` is the terminal's).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A data team watches hundreds of small sites, each at a request a second or slower; the floor
 of such a crawl is politeness itself. So the only brake here is each host's own gate
-(`flows.politeness.HostGate`: its delay, Crawl-delay, Retry-After, concurrency):
+(`flows.fetch.politeness.HostGate`: its delay, Crawl-delay, Retry-After, concurrency):
 
 - every host has a queue of the pages it owes; a host with work has a request in flight or
   waits out its own delay, never another host's;
@@ -40,9 +40,12 @@ from functools import partial
 from urllib.parse import urlsplit
 
 from extractors.urls import host_of
-from flows import extract_pool
 from flows.config import Source
-from flows.crawl import (
+from flows.fetch.http import Fetcher, FetchPolicy
+from flows.fetch.politeness import HostGate
+from flows.run import extract_pool
+from flows.run.frontier import Frontier
+from flows.run.page import (
     DISCOVERY_ROLES,
     FRONTIER_ROLE,
     Extracted,
@@ -51,10 +54,7 @@ from flows.crawl import (
     finish_page,
     source_info,
 )
-from flows.frontier import Frontier
-from flows.http import Fetcher, FetchPolicy
-from flows.politeness import HostGate
-from flows.time_limit import configured_limit
+from flows.run.time_limit import configured_limit
 from store.batches import FAILED, NOT_MODIFIED, PageRecord, PageState, SourceBatch, SourceInfo
 from store.runs import utcnow
 

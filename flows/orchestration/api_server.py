@@ -10,7 +10,7 @@ This module starts the same server the same way (same command, same environment 
 before anything imports Prefect, so its boot runs on the other core while the crawler imports.
 The crawler then talks to it as to any server, through PREFECT_API_URL, and never loads the
 server's modules. Prefect's settings still decide: a server configured in a profile or a
-settings file wins, and this one is stopped unused (see `flows.pipeline.run_crawl`).
+settings file wins, and this one is stopped unused (see `flows.orchestration.flow.run_crawl`).
 Nothing here imports Prefect.
 """
 

@@ -1,7 +1,7 @@
 """Watching a run: a live view in a terminal, short plain lines elsewhere, and the same lines
 in Prefect's run log.
 
-`CrawlWatcher` is a run observer (`flows.observer.RunObserver`): the run loop tells it, from
+`CrawlWatcher` is a run observer (`flows.run.observer.RunObserver`): the run loop tells it, from
 the thread that writes the store, when a batch of a source's pages is written and when a
 source ends. It keeps, per source, pages done of planned, failures so far and the rate, and
 reads nothing itself (neither the store nor the crawl).
@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, Literal
 
-from flows.observer import SourcePlan
+from flows.run.observer import SourcePlan
 from store.batches import FAILED, SourceBatch
 from store.outputs import terminal_text
 

@@ -8,7 +8,7 @@ fetching while Prefect's API server boots; a flow run started by a deployment do
 The run loop (`run_loop`) takes deliveries of finished pages from a supply (the crawl
 scheduler in this process, the same through Prefect tasks, or `reprocess`'s stored pages),
 writes each delivery in one transaction (this process is the only writer of the store),
-settles a source's removals once it has ended, and tells an observer (`flows.observer`). It
+settles a source's removals once it has ended, and tells an observer (`flows.run.observer`). It
 holds no pages beyond the delivery it is writing.
 """
 
@@ -27,10 +27,10 @@ import sqlite_utils
 
 from extractors.urls import normalise_url
 from flows.config import Source
-from flows.extract_pool import extraction_processes
-from flows.http import Fetcher, FetchPolicy
-from flows.observer import RunObserver, SourcePlan
-from flows.scheduler import Assignment, CrawlEngine, Delivery, start_engine
+from flows.fetch.http import Fetcher, FetchPolicy
+from flows.run.extract_pool import extraction_processes
+from flows.run.observer import RunObserver, SourcePlan
+from flows.run.scheduler import Assignment, CrawlEngine, Delivery, start_engine
 from store.batches import PageState
 from store.db import crawl_lock, open_db
 from store.report import count_changes, report_data, summary_line

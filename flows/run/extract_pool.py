@@ -31,7 +31,7 @@ log = logging.getLogger("agencywatch.extract")
 T = TypeVar("T")
 
 ENV = "AGENCYWATCH_EXTRACT_PROCESSES"
-PRELOAD = ["extractors.core", "flows.crawl"]
+PRELOAD = ["extractors.core", "flows.run.page"]
 WATCH_INTERVAL_S = 1.0  # how often a worker checks that its crawler still runs
 
 _lock = threading.Lock()

@@ -31,7 +31,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SNAPSHOTS = (1, 2)
 EXPECTED_SUFFIX = ".expected.json"
 # Last-Modified of a file by the snapshot folder it comes from: an overlay file is newer, so a

@@ -1,0 +1,1 @@
+"""The command line and terminal UI: commands, progress view, explore, demo."""

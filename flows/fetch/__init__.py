@@ -1,0 +1,1 @@
+"""Fetching: HTTP with politeness, robots.txt, address guard; feeds and sitemaps."""

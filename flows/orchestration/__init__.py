@@ -1,0 +1,1 @@
+"""Prefect: the flow, its temporary API server, Dask, deployments."""
