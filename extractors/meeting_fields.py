@@ -41,9 +41,11 @@ _STREET_WORDS = (r"st|street|ave|avenue|blvd|boulevard|rd|road|dr|drive|pl|place
 _ADDRESS = re.compile(
     r"(?<![\w#/.-])\d{1,6}[A-Za-z]?\s+(?:(?:[NSEW]|North|South|East|West)\.?\s+"
     r"[A-Z0-9][\w'.-]*|(?:[A-Z0-9][\w'.-]*\s+){1,4}?(?:" + _STREET_WORDS + r")\b)")
-# "Chicago, IL 60602", "Naperville, IL", "Suite 165", "Room 1103", "2nd Floor"
+# "Chicago, IL 60602", "Naperville, IL", "Springfield, Illinois 62701",
+# "Suite 165", "Room 1103", "2nd Floor"
 _PLACE_TAIL = re.compile(
-    r"^(?:[A-Z][A-Za-z .'-]{1,30},\s*[A-Z]{2}\.?(?:\s+\d{5}(?:-\d{4})?)?,?|"
+    r"^(?:[A-Z][A-Za-z .'-]{1,30},\s*(?:[A-Z]{2}\.?|[A-Z][a-z]{3,14}(?=\s+\d{5}))"
+    r"(?:\s+\d{5}(?:-\d{4})?)?,?|"
     r"(?:suite|ste\.?|room|rm\.?|floor|unit|building|bldg\.?)\s*[\w#.-]{1,8}.*|"
     r"\d{1,2}(?:st|nd|rd|th)\s+floor.*|[A-Z][\w .'-]{1,30}\s+\d{5}(?:-\d{4})?)$", re.I)
 _PLACE_WORDS = re.compile(

@@ -268,3 +268,22 @@ def test_meetings_carried_as_json_in_a_script():
         ("Board of Directors", "2019-06-28T09:00", "2019-06-28T11:00",
          "City Hall, 121 N. LaSalle St.", "https://agency.example.gov/meetings/1"),
         ("Finance Committee", "2019-07-12T08:30", None, "Room 201", None)]
+
+
+def test_date_and_time_in_two_elements_with_nothing_between():
+    # a detail page whose style stacks the time under the date: the source glues the numbers
+    html = page("""<h2>Regular Open Meeting</h2>
+      <h3>December 14, 2023<span class="d-block">11:30 AM</span></h3>
+      <div><h4>Utility Commission</h4><p>160 North Main Street<br>Eighth Floor, State Building
+      <br><span>Springfield, Illinois 62701</span></p></div>
+      <h3>Documents</h3><ul><li><a href="/a.pdf">Agenda</a></li></ul>""",
+                title="Regular Open Meeting")
+    events = extract(html, URL, kind="events").events
+    assert [e.start_date for e in events] == ["2023-12-14T11:30"]
+    assert events[0].location == ("Utility Commission, 160 North Main Street, Eighth Floor, "
+                                  "State Building, Springfield, Illinois 62701")
+
+
+def test_numbers_of_two_elements_on_a_phone_line_are_no_meeting():
+    html = page("<p>Call <span>312</span><span>555</span>-0100 for the agenda.</p>")
+    assert starts(html) == []
