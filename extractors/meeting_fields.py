@@ -65,7 +65,12 @@ _LABEL_ALONE = re.compile(
 _AT_PLACE = re.compile(r"\b(?:at|in)\s+(?=(?:the\s+)?[A-Z0-9])")
 _PLACE_END = re.compile(
     r",?\s+(?:unless|until|except|beginning|starting|and will|on the|on (?:mon|tue|wed|thu|fri|"
-    r"sat|sun)|from \d|every)\b|;|\s+at\s+\d|\s+@\s*\d|:$", re.I)
+    r"sat|sun)|from \d|every)\b|;|"
+    # "at 10 a.m.", "@ 6:30pm" (not "located at 69 W. Washington St.")
+    r"\s+(?:at|@)\s*\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]\.?m\b|noon)|\s+@\s*\d|:$|,\s*to$|"
+    # "..., Chicago, Illinois, to consider the following:": the meeting's business
+    r"(?:,\s*|\s+)(?:in order\s+)?to\s+(?:consider|discuss|review|hear|act|conduct|address|vote|"
+    r"receive|approve|take)\b", re.I)
 # a line of office hours or contacts: its times are not a meeting's
 _HOURS = re.compile(r"\b(?:office hours|opening hours|business hours|hours\s*:|open (?:from|daily|"
                     r"mon|tue|wed|thu|fri|sat|sun|\d)|phone|fax|call us)", re.I)
@@ -155,8 +160,34 @@ def _place_after(piece: str, date_end: int) -> str | None:
     m = re.match(r"^\W{0,3}(?:at|in|@|-|–)\s+(?P<loc>.+)$", rest.strip(), re.I)
     if m is None:
         return None
-    loc = m.group("loc").strip(" .,;")
+    loc = m.group("loc")
+    cut = _PLACE_END.search(loc)
+    loc = (loc[:cut.start()] if cut else loc).strip(" .,;")
     return loc if _ADDRESS.search(loc) or _PLACE_WORDS.search(loc) else None
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text).lower()
+
+
+def _extends(short: str, long: str) -> bool:
+    """Whether `long` is `short` written out further: a teaser cut short ("... located at
+    69 W.") and the full text of the same description after it."""
+    a, b = _letters(short), _letters(long)
+    return len(b) > len(a) >= 3 and b.startswith(a)
+
+
+def same_place(a: str, b: str) -> bool:
+    """One place written twice: the same words whatever the punctuation and quotes
+    ("Room 'C'", "Room ‘C’"), or one of them cut short."""
+    return _letters(a) == _letters(b) or _extends(a, b) or _extends(b, a)
+
+
+def fuller_place(a: str | None, b: str | None) -> str | None:
+    """Of two sightings of one meeting's place, the one written out further."""
+    if a and b and _extends(a, b):
+        return b
+    return a or b
 
 
 def read_fields(item: MeetingItem, lines: list[Line], columns: dict[int, str]) -> None:
@@ -210,9 +241,19 @@ def read_fields(item: MeetingItem, lines: list[Line], columns: dict[int, str]) -
     column = ", ".join(lines[j].text.strip(" ,") for j in idx if columns.get(j) == "location")
     item.location = (labelled or (column if 3 <= len(column) <= 300 else None)
                      or _address_lines(lines, idx, item.dated.line)
-                     or _place_after(item.piece, item.dated.end - item.dated.start)
-                     or next((p for x in item.also if (p := _place_after(
-                         lines[x.line].text[x.start:], x.end - x.start))), None))
+                     or _sentence_place(item, lines))
+
+
+def _sentence_place(item: MeetingItem, lines: list[Line]) -> str | None:
+    """The place the dated line names after its date ("... at 3 pm at the Chamber"), else
+    the one a repeat of the same day in the item names; a repeat that writes the first one
+    out further (a teaser, then the full description) wins."""
+    place = _place_after(item.piece, item.dated.end - item.dated.start)
+    for x in item.also:
+        other = _place_after(lines[x.line].text[x.start:], x.end - x.start)
+        if other and (place is None or _extends(place, other)):
+            place = other
+    return place
 
 
 def _column_kind(label: str) -> str | None:
