@@ -40,7 +40,8 @@ _STREET_WORDS = (r"st|street|ave|avenue|blvd|boulevard|rd|road|dr|drive|pl|place
                  r"broadway|row|pike|trail|loop")
 _ADDRESS = re.compile(
     r"(?<![\w#/.-])\d{1,6}[A-Za-z]?\s+(?:(?:[NSEW]|North|South|East|West)\.?\s+"
-    r"[A-Z0-9][\w'.-]*|(?:[A-Z0-9][\w'.-]*\s+){1,4}?(?:" + _STREET_WORDS + r")\b)")
+    r"[A-Z0-9][\w'.-]*|(?<!(?:19|20)\d\d\s)(?:[A-Z0-9][\w'.-]*\s+){1,4}?(?i:" + _STREET_WORDS
+    + r")\b)")
 # "Chicago, IL 60602", "Naperville, IL", "Springfield, Illinois 62701",
 # "Suite 165", "Room 1103", "2nd Floor"
 _PLACE_TAIL = re.compile(
@@ -146,6 +147,25 @@ def _address_lines(lines: list[Line], idx: list[int], dated_line: int) -> str | 
     return None
 
 
+def _with_address(value: str, texts: list[str]) -> str:
+    """A labelled place that names a building, with the street address and city lines right
+    under it ("Location" / "Clark High School" / "5101 W. Harrison St." / "Contact: ...")."""
+    at = next((n for n, text in enumerate(texts) if norm(text).strip(" ,;").endswith(value)),
+              None)
+    if at is None or at + 1 >= len(texts):
+        return value
+    address = texts[at + 1]
+    if (len(address) > 200 or not _ADDRESS.search(address) or find_times(address)
+            or find_date_matches(address)):
+        return value
+    parts = [value, address]
+    for text in texts[at + 2:at + 4]:
+        if not _PLACE_TAIL.match(text):
+            break
+        parts.append(text)
+    return ", ".join(p.strip(" ,") for p in parts)
+
+
 def _name_line(text: str) -> bool:
     return (len(text) <= 80 and not find_date_matches(text) and not find_times(text)
             and not _DOC_WORDS.match(text) and any(c.isupper() for c in text))
@@ -229,6 +249,8 @@ def read_fields(item: MeetingItem, lines: list[Line], columns: dict[int, str]) -
                     break
     # place: a labelled line, else an address, else the dated line's "at <place>"
     labelled = labelled_fields(texts).fields.get("location")
+    if labelled is not None and not _ADDRESS.search(labelled):
+        labelled = _with_address(labelled, texts)
     if labelled is None:
         for n, text in enumerate(texts):
             m = _LOCATION_LABEL.match(text)

@@ -351,3 +351,38 @@ def test_a_contact_address_in_the_footer_is_no_meetings_place():
 def test_numbers_of_two_elements_on_a_phone_line_are_no_meeting():
     html = page("<p>Call <span>312</span><span>555</span>-0100 for the agenda.</p>")
     assert starts(html) == []
+
+
+def test_a_labelled_place_takes_the_street_address_under_it():
+    card = ("<div class='ev'><p><strong>{t}</strong></p><p><strong>When:</strong><br>{d}<br>"
+            "6 p.m.<br><strong>Where:</strong><br>{n}<br>{a}<br><strong>Contact:</strong><br>"
+            "Jane Doe<br>555-490-9326</p></div>")
+    html = page(card.format(t="Board Meeting", d="March 3, 2022", n="Clark High School",
+                            a="5101 W. Harrison St.")
+                + card.format(t="Finance Committee", d="April 7, 2022", n="Public Library",
+                              a="40 Oak Avenue"))
+    events = extract(html, URL, kind="events").events
+    assert [(e.title, e.start_date, e.location) for e in events] == [
+        ("Board Meeting", "2022-03-03T18:00", "Clark High School, 5101 W. Harrison St."),
+        ("Finance Committee", "2022-04-07T18:00", "Public Library, 40 Oak Avenue")]
+
+
+def test_a_row_address_with_a_capitalised_street_word_and_no_direction():
+    row = ("<div class='minutes'><div class='d'>{d}</div><div class='t'>10:30 AM</div>"
+           "<div class='loc'><p>{n}<br>{a}<br>{c}</p></div></div>")
+    html = page(row.format(d="October 18th, 2011", n="State Society", a="550 W. Jackson",
+                           c="Chicago, IL")
+                + row.format(d="July 12th, 2011", n="Board of Examiners",
+                             a="100 Trade Centre Dr., Suite 403", c="Champaign, IL 61820"))
+    events = extract(html, URL, kind="events").events
+    assert [e.location for e in events] == [
+        "State Society, 550 W. Jackson, Chicago, IL",
+        "Board of Examiners, 100 Trade Centre Dr., Suite 403, Champaign, IL 61820"]
+
+
+def test_a_year_before_capitalised_words_is_no_street_address():
+    html = page("""<ul><li>Board Meeting – March 3, 2022<br>2022 Food Drive volunteers
+      welcome</li><li>Board Meeting – April 7, 2022</li></ul>""")
+    events = extract(html, URL, kind="events").events
+    assert [(e.start_date, e.location) for e in events] == [
+        ("2022-03-03", None), ("2022-04-07", None)]
