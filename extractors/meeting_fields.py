@@ -40,10 +40,13 @@ _STREET_WORDS = (r"st|street|ave|avenue|blvd|boulevard|rd|road|dr|drive|pl|place
                  r"broadway|row|pike|trail|loop")
 _ADDRESS = re.compile(
     r"(?<![\w#/.-])\d{1,6}[A-Za-z]?\s+(?:(?:[NSEW]|North|South|East|West)\.?\s+"
-    r"[A-Z0-9][\w'.-]*|(?:[A-Z0-9][\w'.-]*\s+){1,4}?(?:" + _STREET_WORDS + r")\b)")
-# "Chicago, IL 60602", "Naperville, IL", "Suite 165", "Room 1103", "2nd Floor"
+    r"[A-Z0-9][\w'.-]*|(?<!(?:19|20)\d\d\s)(?:[A-Z0-9][\w'.-]*\s+){1,4}?(?i:" + _STREET_WORDS
+    + r")\b)")
+# "Chicago, IL 60602", "Naperville, IL", "Springfield, Illinois 62701",
+# "Suite 165", "Room 1103", "2nd Floor"
 _PLACE_TAIL = re.compile(
-    r"^(?:[A-Z][A-Za-z .'-]{1,30},\s*[A-Z]{2}\.?(?:\s+\d{5}(?:-\d{4})?)?,?|"
+    r"^(?:[A-Z][A-Za-z .'-]{1,30},\s*(?:[A-Z]{2}\.?|[A-Z][a-z]{3,14}(?=\s+\d{5}))"
+    r"(?:\s+\d{5}(?:-\d{4})?)?,?|"
     r"(?:suite|ste\.?|room|rm\.?|floor|unit|building|bldg\.?)\s*[\w#.-]{1,8}.*|"
     r"\d{1,2}(?:st|nd|rd|th)\s+floor.*|[A-Z][\w .'-]{1,30}\s+\d{5}(?:-\d{4})?)$", re.I)
 _PLACE_WORDS = re.compile(
@@ -63,7 +66,12 @@ _LABEL_ALONE = re.compile(
 _AT_PLACE = re.compile(r"\b(?:at|in)\s+(?=(?:the\s+)?[A-Z0-9])")
 _PLACE_END = re.compile(
     r",?\s+(?:unless|until|except|beginning|starting|and will|on the|on (?:mon|tue|wed|thu|fri|"
-    r"sat|sun)|from \d|every)\b|;|\s+at\s+\d|\s+@\s*\d|:$", re.I)
+    r"sat|sun)|from \d|every)\b|;|"
+    # "at 10 a.m.", "@ 6:30pm" (not "located at 69 W. Washington St.")
+    r"\s+(?:at|@)\s*\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]\.?m\b|noon)|\s+@\s*\d|:$|,\s*to$|"
+    # "..., Chicago, Illinois, to consider the following:": the meeting's business
+    r"(?:,\s*|\s+)(?:in order\s+)?to\s+(?:consider|discuss|review|hear|act|conduct|address|vote|"
+    r"receive|approve|take)\b", re.I)
 # a line of office hours or contacts: its times are not a meeting's
 _HOURS = re.compile(r"\b(?:office hours|opening hours|business hours|hours\s*:|open (?:from|daily|"
                     r"mon|tue|wed|thu|fri|sat|sun|\d)|phone|fax|call us)", re.I)
@@ -139,6 +147,25 @@ def _address_lines(lines: list[Line], idx: list[int], dated_line: int) -> str | 
     return None
 
 
+def _with_address(value: str, texts: list[str]) -> str:
+    """A labelled place that names a building, with the street address and city lines right
+    under it ("Location" / "Clark High School" / "5101 W. Harrison St." / "Contact: ...")."""
+    at = next((n for n, text in enumerate(texts) if norm(text).strip(" ,;").endswith(value)),
+              None)
+    if at is None or at + 1 >= len(texts):
+        return value
+    address = texts[at + 1]
+    if (len(address) > 200 or not _ADDRESS.search(address) or find_times(address)
+            or find_date_matches(address)):
+        return value
+    parts = [value, address]
+    for text in texts[at + 2:at + 4]:
+        if not _PLACE_TAIL.match(text):
+            break
+        parts.append(text)
+    return ", ".join(p.strip(" ,") for p in parts)
+
+
 def _name_line(text: str) -> bool:
     return (len(text) <= 80 and not find_date_matches(text) and not find_times(text)
             and not _DOC_WORDS.match(text) and any(c.isupper() for c in text))
@@ -153,8 +180,34 @@ def _place_after(piece: str, date_end: int) -> str | None:
     m = re.match(r"^\W{0,3}(?:at|in|@|-|–)\s+(?P<loc>.+)$", rest.strip(), re.I)
     if m is None:
         return None
-    loc = m.group("loc").strip(" .,;")
+    loc = m.group("loc")
+    cut = _PLACE_END.search(loc)
+    loc = (loc[:cut.start()] if cut else loc).strip(" .,;")
     return loc if _ADDRESS.search(loc) or _PLACE_WORDS.search(loc) else None
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text).lower()
+
+
+def _extends(short: str, long: str) -> bool:
+    """Whether `long` is `short` written out further: a teaser cut short ("... located at
+    69 W.") and the full text of the same description after it."""
+    a, b = _letters(short), _letters(long)
+    return len(b) > len(a) >= 3 and b.startswith(a)
+
+
+def same_place(a: str, b: str) -> bool:
+    """One place written twice: the same words whatever the punctuation and quotes
+    ("Room 'C'", "Room ‘C’"), or one of them cut short."""
+    return _letters(a) == _letters(b) or _extends(a, b) or _extends(b, a)
+
+
+def fuller_place(a: str | None, b: str | None) -> str | None:
+    """Of two sightings of one meeting's place, the one written out further."""
+    if a and b and _extends(a, b):
+        return b
+    return a or b
 
 
 def read_fields(item: MeetingItem, lines: list[Line], columns: dict[int, str]) -> None:
@@ -196,6 +249,8 @@ def read_fields(item: MeetingItem, lines: list[Line], columns: dict[int, str]) -
                     break
     # place: a labelled line, else an address, else the dated line's "at <place>"
     labelled = labelled_fields(texts).fields.get("location")
+    if labelled is not None and not _ADDRESS.search(labelled):
+        labelled = _with_address(labelled, texts)
     if labelled is None:
         for n, text in enumerate(texts):
             m = _LOCATION_LABEL.match(text)
@@ -208,9 +263,19 @@ def read_fields(item: MeetingItem, lines: list[Line], columns: dict[int, str]) -
     column = ", ".join(lines[j].text.strip(" ,") for j in idx if columns.get(j) == "location")
     item.location = (labelled or (column if 3 <= len(column) <= 300 else None)
                      or _address_lines(lines, idx, item.dated.line)
-                     or _place_after(item.piece, item.dated.end - item.dated.start)
-                     or next((p for x in item.also if (p := _place_after(
-                         lines[x.line].text[x.start:], x.end - x.start))), None))
+                     or _sentence_place(item, lines))
+
+
+def _sentence_place(item: MeetingItem, lines: list[Line]) -> str | None:
+    """The place the dated line names after its date ("... at 3 pm at the Chamber"), else
+    the one a repeat of the same day in the item names; a repeat that writes the first one
+    out further (a teaser, then the full description) wins."""
+    place = _place_after(item.piece, item.dated.end - item.dated.start)
+    for x in item.also:
+        other = _place_after(lines[x.line].text[x.start:], x.end - x.start)
+        if other and (place is None or _extends(place, other)):
+            place = other
+    return place
 
 
 def _column_kind(label: str) -> str | None:

@@ -91,6 +91,10 @@ class Dated:
     tile: bool = False  # split over several elements: its line holds nothing but the date
 
 
+# the space `content_lines` puts between two elements' numbers ("2018" "26" -> "2018 26")
+_GLUED_NUMBERS = re.compile(r"(?<=\d) (?=\d)")
+
+
 def content_root(page: Page) -> HtmlElement:
     body = page.tree.find("body")
     return page.tree if body is None else body
@@ -120,6 +124,10 @@ def content_lines(page: Page, root: HtmlElement
             if owner[0] is None and text.strip():
                 owner[0] = stack[-1] if stack else root
                 heading_now[0] = levels[-1] if levels else 0
+            if buf and buf[-1][-1:].isdigit() and text[:1].isdigit():
+                # two elements' numbers side by side are two numbers, shown apart by their
+                # styles: "December 14, 2023<span class="d-block">11:30 AM</span>"
+                buf.append(" ")
             buf.append(text)
 
     walk = etree.iterwalk(root, events=("start", "end"))
@@ -354,13 +362,13 @@ def _tile(lines: list[Line], i: int) -> tuple[Dated, int] | None:
     """A calendar tile: a date split over short lines ("2018" / "26" / "Jan" / "Friday"), or
     over spans with nothing between them, that the page's style stacks ("201826Jan")."""
     first = lines[i].text
-    if len(first) > 24 or " " in first.strip():
+    if len(first) > 24 or " " in _GLUED_NUMBERS.sub("", first.strip()):
         return None
     tokens: dict[str, str] = {}
     last = i
     if token_kind(first) is None:
         parts = [t for t in (norm(x) for x in lines[i].owner.itertext()) if t]
-        if not 3 <= len(parts) <= 4 or "".join(parts) != first:
+        if not 3 <= len(parts) <= 4 or _GLUED_NUMBERS.sub("", first) != "".join(parts):
             return None
         for part in parts:
             kind = token_kind(part)

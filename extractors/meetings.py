@@ -42,8 +42,10 @@ from extractors.meeting_fields import (
     MeetingItem,
     clean_title,
     columns_of,
+    fuller_place,
     page_defaults,
     read_fields,
+    same_place,
 )
 from extractors.meeting_lines import (
     MEETING_WORD,
@@ -448,7 +450,7 @@ def _same_meeting(a: _Meeting, b: _Meeting) -> bool:
     if len(sa) > 10 and len(sb) > 10:
         # two clock times are two meetings; one time twice is one, unless in two places
         la, lb = a.event.location, b.event.location
-        return sa == sb and (la is None or lb is None or la == lb)
+        return sa == sb and (la is None or lb is None or same_place(la, lb))
     if a.event.title.lower() == b.event.title.lower():
         return True
     return not (a.titled and b.titled)
@@ -458,4 +460,4 @@ def _combine(first: Event, second: Event) -> Event:
     """Two sightings of one meeting: `first`'s title, the more precise start, any place."""
     start = max(first.start_date or "", second.start_date or "", key=len) or None
     return replace(first, start_date=start, end_date=first.end_date or second.end_date,
-                   location=first.location or second.location)
+                   location=fuller_place(first.location, second.location))

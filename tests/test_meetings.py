@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pytest
 
 from extractors.core import extract
+from extractors.meeting_fields import same_place
 from extractors.meetings import MAX_MEETINGS
 
 URL = "https://agency.example.gov/board/meetings"
@@ -268,3 +269,120 @@ def test_meetings_carried_as_json_in_a_script():
         ("Board of Directors", "2019-06-28T09:00", "2019-06-28T11:00",
          "City Hall, 121 N. LaSalle St.", "https://agency.example.gov/meetings/1"),
         ("Finance Committee", "2019-07-12T08:30", None, "Room 201", None)]
+
+
+def test_date_and_time_in_two_elements_with_nothing_between():
+    # a detail page whose style stacks the time under the date: the source glues the numbers
+    html = page("""<h2>Regular Open Meeting</h2>
+      <h3>December 14, 2023<span class="d-block">11:30 AM</span></h3>
+      <div><h4>Utility Commission</h4><p>160 North Main Street<br>Eighth Floor, State Building
+      <br><span>Springfield, Illinois 62701</span></p></div>
+      <h3>Documents</h3><ul><li><a href="/a.pdf">Agenda</a></li></ul>""",
+                title="Regular Open Meeting")
+    events = extract(html, URL, kind="events").events
+    assert [e.start_date for e in events] == ["2023-12-14T11:30"]
+    assert events[0].location == ("Utility Commission, 160 North Main Street, Eighth Floor, "
+                                  "State Building, Springfield, Illinois 62701")
+
+
+def test_a_teaser_cut_short_yields_to_the_full_description_of_the_same_meeting():
+    card = ("<div class='ev'><p>Event details: The Board will meet on Friday, {d}, 2019 at "
+            "the hour of 10:00 AM in the Administration Building located at 69 W.</p>"
+            "<p>more</p><p>Event details: The Board will meet on Friday, {d}, 2019 at the hour "
+            "of 10:00 AM in the Administration Building located at 69 W. Washington St., 22nd "
+            "Floor, Springfield, Illinois to consider the following:</p><p>1. Roll call</p>"
+            "</div>")
+    html = page(card.format(d="September 20") + card.format(d="December 13"))
+    events = extract(html, URL, kind="events").events
+    assert [(e.start_date, e.location) for e in events] == [
+        (f"2019-{md}T10:00", "the Administration Building located at 69 W. Washington St., "
+                             "22nd Floor, Springfield, Illinois") for md in ("09-20", "12-13")]
+
+
+def test_one_place_in_two_quote_styles_is_one_meeting():
+    html = page("""<div><p>The Committee will convene on Friday, October 11, 2019 at 10:00 AM
+      at 69 W. Washington St., Conference Room 'C'.</p></div>
+      <div><p>Land Committee</p><p>The Committee will convene on Friday, October 11, 2019 at
+      10:00 AM at 69 W. Washington St., Conference Room ‘C’.</p></div>
+      <div><p>The Committee will convene on Friday, November 8, 2019 at 10:00 AM
+      at 69 W. Washington St., Conference Room 'C'.</p></div>""")
+    events = extract(html, URL, kind="events").events
+    assert [e.start_date for e in events] == ["2019-10-11T10:00", "2019-11-08T10:00"]
+
+
+def test_same_place_ignores_quotes_and_a_cut_short_copy_but_not_another_room():
+    assert same_place("69 W. Washington St., Room 'C'", "69 W. Washington St., Room ‘C’")
+    assert same_place("the Building located at 69 W", "the Building located at 69 W. Main St.")
+    assert not same_place("City Hall, Room 2", "City Hall, Room 3")
+    assert not same_place("City Hall", "the Library, 40 Oak Avenue")
+
+
+def test_a_default_place_keeps_its_street_address_after_located_at():
+    html = page("""<h2>2018 Board Meetings</h2><p>January 23, 2018<br>February 20, 2018</p>
+      <h2>Public Comment</h2>
+      <p>Unless otherwise specified, meetings are held in the 5th Floor Board Room at the
+      Authority's headquarters, located at 301 E. Main Road, Springfield, Illinois 62701.</p>""")
+    events = extract(html, URL, kind="events").events
+    assert [e.start_date for e in events] == ["2018-01-23", "2018-02-20"]
+    # "at 301 ..." is a street address, not a clock time that ends the place
+    assert {e.location for e in events} == {
+        "the 5th Floor Board Room at the Authority's headquarters, located at 301 E. Main "
+        "Road, Springfield, Illinois 62701"}
+
+
+def test_a_default_place_still_ends_before_the_time():
+    html = page("""<h2>2018 Board Meetings</h2><p>January 23, 2018<br>February 20, 2018</p>
+      <h2>About</h2><p>Meetings are held at the Village Hall, 5 Elm Street at 6:30 p.m.</p>""")
+    events = extract(html, URL, kind="events").events
+    assert [(e.start_date, e.location) for e in events] == [
+        (f"2018-{md}T18:30", "the Village Hall, 5 Elm Street") for md in ("01-23", "02-20")]
+
+
+def test_a_contact_address_in_the_footer_is_no_meetings_place():
+    html = ("<html><body><main><h1>Board Meetings</h1><ul><li>Board Meeting – March 3, 2022"
+            "</li><li>Board Meeting – April 7, 2022</li></ul></main><footer><p>Contact us</p>"
+            "<p>City Hall, 121 N. Main Street, Room 1000</p><p>Springfield, Illinois 62701"
+            "</p><p>Hours: 8:30 a.m. to 5 p.m.</p></footer></body></html>")
+    events = extract(html, URL, kind="events").events
+    assert [(e.start_date, e.location) for e in events] == [
+        ("2022-03-03", None), ("2022-04-07", None)]
+
+
+def test_numbers_of_two_elements_on_a_phone_line_are_no_meeting():
+    html = page("<p>Call <span>312</span><span>555</span>-0100 for the agenda.</p>")
+    assert starts(html) == []
+
+
+def test_a_labelled_place_takes_the_street_address_under_it():
+    card = ("<div class='ev'><p><strong>{t}</strong></p><p><strong>When:</strong><br>{d}<br>"
+            "6 p.m.<br><strong>Where:</strong><br>{n}<br>{a}<br><strong>Contact:</strong><br>"
+            "Jane Doe<br>555-490-9326</p></div>")
+    html = page(card.format(t="Board Meeting", d="March 3, 2022", n="Clark High School",
+                            a="5101 W. Harrison St.")
+                + card.format(t="Finance Committee", d="April 7, 2022", n="Public Library",
+                              a="40 Oak Avenue"))
+    events = extract(html, URL, kind="events").events
+    assert [(e.title, e.start_date, e.location) for e in events] == [
+        ("Board Meeting", "2022-03-03T18:00", "Clark High School, 5101 W. Harrison St."),
+        ("Finance Committee", "2022-04-07T18:00", "Public Library, 40 Oak Avenue")]
+
+
+def test_a_row_address_with_a_capitalised_street_word_and_no_direction():
+    row = ("<div class='minutes'><div class='d'>{d}</div><div class='t'>10:30 AM</div>"
+           "<div class='loc'><p>{n}<br>{a}<br>{c}</p></div></div>")
+    html = page(row.format(d="October 18th, 2011", n="State Society", a="550 W. Jackson",
+                           c="Chicago, IL")
+                + row.format(d="July 12th, 2011", n="Board of Examiners",
+                             a="100 Trade Centre Dr., Suite 403", c="Champaign, IL 61820"))
+    events = extract(html, URL, kind="events").events
+    assert [e.location for e in events] == [
+        "State Society, 550 W. Jackson, Chicago, IL",
+        "Board of Examiners, 100 Trade Centre Dr., Suite 403, Champaign, IL 61820"]
+
+
+def test_a_year_before_capitalised_words_is_no_street_address():
+    html = page("""<ul><li>Board Meeting – March 3, 2022<br>2022 Food Drive volunteers
+      welcome</li><li>Board Meeting – April 7, 2022</li></ul>""")
+    events = extract(html, URL, kind="events").events
+    assert [(e.start_date, e.location) for e in events] == [
+        ("2022-03-03", None), ("2022-04-07", None)]
