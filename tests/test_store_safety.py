@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -239,30 +240,38 @@ def _get(url: str) -> tuple[int, object]:
         return exc.code, exc.read().decode("utf-8", "replace")
 
 
-@pytest.fixture()
-def explored(tmp_path) -> Iterator[tuple[Path, str]]:
+def _start_explore(tmp_path: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
+    """`agencywatch explore` on a two-run store, its temporary files in tmp_path/tmp."""
     path = tmp_path / "store.db"
     build_store(path).close()
     port = _free_port()
-    log = (tmp_path / "explore.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "flows", "explore", "--db", str(path), "--port", str(port),
-         "--no-open"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    with (tmp_path / "explore.log").open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "flows", "explore", "--db", str(path), "--port", str(port),
+             "--no-open"],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmpdir)},
+        )
     base = f"http://127.0.0.1:{port}/store"
+    deadline = time.monotonic() + 30
+    while _try(f"{base}.json") is None:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail((tmp_path / "explore.log").read_text())
+        time.sleep(0.2)
+    return proc, base, tmpdir
+
+
+@pytest.fixture()
+def explored(tmp_path) -> Iterator[tuple[Path, str]]:
+    proc, base, _ = _start_explore(tmp_path)
     try:
-        deadline = time.monotonic() + 30
-        while _try(f"{base}.json") is None:
-            assert proc.poll() is None and time.monotonic() < deadline, (
-                (tmp_path / "explore.log").read_text())
-            time.sleep(0.2)
-        yield path, base
+        yield tmp_path / "store.db", base
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-        log.close()
 
 
 def _try(url: str) -> object | None:
@@ -290,6 +299,16 @@ def test_explore_serves_what_a_later_crawl_writes(explored):
     status, after = _get(count)
     assert status == 200, after
     assert after[0]["n"] == written > before[0]["n"] + 1000  # type: ignore[index]
+
+
+def test_explore_stopped_by_sigterm_removes_its_temporary_files(tmp_path):
+    """systemd's stop or `kill`: Datasette shuts down and the metadata folder goes with it
+    (uvicorn re-raised SIGTERM under Python's default handler, which left it in /tmp)."""
+    proc, _, tmpdir = _start_explore(tmp_path)
+    assert next(p.name for p in tmpdir.iterdir()).startswith("agencywatch-explore-")
+    proc.terminate()
+    assert proc.wait(timeout=15) == 128 + signal.SIGTERM
+    assert list(tmpdir.iterdir()) == []
 
 
 # -- item 13: one line, never a traceback ------------------------------------------------------

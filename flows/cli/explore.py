@@ -13,11 +13,15 @@ its counts from before.) No canned query writes.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
+import signal
 import socket
 import sys
 import tempfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -142,11 +146,32 @@ def explore(db_path: str | Path, *, port: int = 8001, open_browser: bool = True)
         file=sys.stderr,
         flush=True,
     )
-    with tempfile.TemporaryDirectory(prefix="agencywatch-explore-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="agencywatch-explore-") as tmp, _sigterm_exits():
         meta_file = Path(tmp) / "metadata.json"
         meta_file.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
         args = serve_args(path, meta_file, port, open_browser=open_browser)
         return _run_datasette(datasette_cli, args)
+
+
+@contextlib.contextmanager
+def _sigterm_exits() -> Iterator[None]:
+    """SIGTERM (systemd's stop, `kill`) ends explore as Ctrl-C does, temporary files removed.
+
+    uvicorn shuts down on SIGTERM and then raises the signal again with the handler it found;
+    Python's default one killed the process on the spot and left the metadata folder in /tmp.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _exit(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, _exit)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _run_datasette(datasette_cli: Any, args: list[str]) -> int:
