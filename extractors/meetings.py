@@ -448,12 +448,29 @@ def _merge(meetings: list[_Meeting]) -> list[_Meeting]:
 def _same_meeting(a: _Meeting, b: _Meeting) -> bool:
     sa, sb = a.event.start_date or "", b.event.start_date or ""
     if len(sa) > 10 and len(sb) > 10:
-        # two clock times are two meetings; one time twice is one, unless in two places
+        # two clock times are two meetings; one time twice is one, unless in two places or
+        # under two names of their own (two committees sitting at 6 p.m.)
         la, lb = a.event.location, b.event.location
-        return sa == sb and (la is None or lb is None or same_place(la, lb))
+        return (sa == sb and (la is None or lb is None or same_place(la, lb))
+                and not (a.titled and b.titled and _other_names(a.event.title, b.event.title)))
     if a.event.title.lower() == b.event.title.lower():
         return True
     return not (a.titled and b.titled)
+
+
+# Words every meeting's title may carry; what is left names the body that meets.
+_GENERIC_WORDS = frozenset((
+    "a", "an", "and", "the", "of", "for", "on", "to", "in", "at", "meeting", "meetings",
+    "regular", "special", "board", "committee", "commission", "council", "session", "hearing",
+    "public", "agenda", "minutes", "notice", "video", "audio", "packet", "summary", "draft",
+    "final", "amended", "revised", "cancelled", "canceled", "rescheduled"))
+
+
+def _other_names(a: str, b: str) -> bool:
+    """Two titles that name two bodies ("Finance Committee", "Parks Committee"): once the
+    words every meeting carries are set aside, both have words left and share none."""
+    wa, wb = (set(re.findall(r"[^\W\d_]+", t.lower())) - _GENERIC_WORDS for t in (a, b))
+    return bool(wa) and bool(wb) and not wa & wb
 
 
 def _combine(first: Event, second: Event) -> Event:

@@ -63,6 +63,21 @@ def test_document_links_of_one_meeting_are_one_event():
     assert events[0].title == "Board Meeting"
 
 
+def test_two_committees_at_one_time_stay_two_meetings():
+    """Same day, same clock time, no place to tell them apart: two names of their own are two
+    meetings (the second was folded into the first); one meeting's agenda and minutes at that
+    time, or its regular and fuller name, stay one."""
+    html = page("""<ul class="meetings">
+      <li><h3>Finance Committee</h3><p>April 7, 2022, 6:00 p.m.</p></li>
+      <li><h3>Parks Committee</h3><p>April 7, 2022, 6:00 p.m.</p></li>
+      <li><h3>Zoning Board</h3><p>May 5, 2022, 6:00 p.m.</p></li>
+      <li><h3>Zoning Board Regular Meeting</h3><p>May 5, 2022, 6:00 p.m.</p></li></ul>""")
+    events = extract(html, URL, kind="events").events
+    assert [(e.title, e.start_date) for e in events] == [
+        ("Finance Committee", "2022-04-07T18:00"), ("Parks Committee", "2022-04-07T18:00"),
+        ("Zoning Board", "2022-05-05T18:00")]
+
+
 def test_numbered_meetings_with_ordinal_days():
     html = page("""<h2>2020</h2><ul><li><a href="/59.pdf">Meeting 59 - January 15th, 2020</a></li>
       <li>Meeting 60 - forthcoming</li>
