@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -45,8 +44,8 @@ def site() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def cluster(prefect_server: ServerInfo) -> Iterator[str]:
-    home = Path(tempfile.mkdtemp(prefix="agencywatch-dask-prefect-"))
+def cluster(prefect_server: ServerInfo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    home = tmp_path_factory.mktemp("dask-prefect-home")
     env = {"PREFECT_API_URL": prefect_server.api_url, "PREFECT_HOME": str(home),
            "PREFECT_LOGGING_LEVEL": "WARNING", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     with distributed.LocalCluster(n_workers=2, threads_per_worker=2, processes=True,
