@@ -311,11 +311,18 @@ def columns_of(lines: list[Line], item: MeetingItem, headers: dict[HtmlElement, 
 
 
 def _header(table: HtmlElement) -> list[str | None]:
+    """The kinds of a table's columns, from its first row when that row is a header: `<th>`
+    cells, or plain cells that each name a column and hold no digit ("<td><strong>Date</strong>
+    </td><td><strong>Place</strong></td>", as many CMS tables write a header)."""
     first = next(table.iter("tr"), None)
-    if first is None or first.find("th") is None:
+    if first is None:
         return []
-    return [_column_kind(norm(c.text_content()).lower().strip(" :"))
-            for c in first if c.tag in ("td", "th")]
+    labels = [norm(c.text_content()).lower().strip(" :") for c in first if c.tag in ("td", "th")]
+    kinds = [_column_kind(label) for label in labels]
+    if first.find("th") is None and (len(labels) < 2 or None in kinds
+                                     or any(ch.isdigit() for label in labels for ch in label)):
+        return []
+    return kinds
 
 
 def page_defaults(lines: list[Line], used: set[int], first_item: int, single: bool

@@ -78,6 +78,9 @@ _MEETING_STEMS = ("meeting", "agenda", "minutes", "hearing", "board of", "commis
 _MEETINGS_PAGE = re.compile(
     r"\b(?:meetings|agendas|minutes|hearings|meeting (?:schedule|calendar|dates|information|"
     r"notices?|archive))\b", re.I)
+# how an introduction names a schedule of meetings (see _lead_in)
+_SCHEDULE_NAMED = re.compile(
+    r"\bmeetings? (?:schedule|calendar|dates)\b|\bschedule of (?:\w+ ){0,3}meetings\b", re.I)
 MAX_HEADS = 200  # items whose heading is read for what the page calls them
 # a short line of an item that opens by naming a meeting ("Meeting Location ...", "Public
 # Hearing", "Community Meetings"), not a headline that mentions one in passing
@@ -335,8 +338,8 @@ def _shown(page: Page) -> Schedule:
     merged = _merge(meetings)
     events = [m.event for m in merged]
     labels = [lines[j].text for j in sorted(used) if len(lines[j].text) <= 80]
-    return Schedule(tuple(events), _about_meetings(events, labels, _heads_above(lines, items),
-                                                   _page_name(page)),
+    heads = _heads_above(lines, items) + _lead_in(lines, items, used)
+    return Schedule(tuple(events), _about_meetings(events, labels, heads, _page_name(page)),
                     tuple(m.where for m in merged))
 
 
@@ -358,6 +361,21 @@ def _about_meetings(events: list[Event], labels: list[str], heads: list[str],
     if name and _MEETINGS_PAGE.search(name):
         return True
     return any(_MEETING_LABEL.match(label) for label in labels if len(label) <= 80)
+
+
+def _lead_in(lines: list[Line], items: list[MeetingItem], used: set[int]) -> list[str]:
+    """The sentence that introduces the schedule ("Following is the Board's regular monthly
+    meeting schedule for 2019-2020."), if it names one: up to three lines right above the
+    first item, short of a column header. Only its names of a schedule count, not any mention
+    of a meeting (a news list's intro may mention one in passing)."""
+    first = min((i.dated.line for i in items), default=0)
+    out = []
+    for j in range(first - 1, max(-1, first - 4), -1):
+        if j in used or len(lines[j].text) > 400:
+            break
+        if _SCHEDULE_NAMED.search(lines[j].text):
+            out.append(lines[j].text)
+    return out
 
 
 def _heads_above(lines: list[Line], items: list[MeetingItem]) -> list[str]:

@@ -78,6 +78,26 @@ def test_two_committees_at_one_time_stay_two_meetings():
         ("Zoning Board", "2022-05-05T18:00")]
 
 
+def test_a_schedule_introduced_as_one_in_a_plain_cell_table_is_read_by_auto():
+    """A header row of plain cells ("<td><strong>Date</strong></td>") names the columns, so
+    the place column is no title; the sentence above the table says it is a meeting schedule,
+    so `auto` reads it, though no row names a meeting."""
+    rows = "".join(
+        f"<tr><td>{d}, 2019 at 10:30 am</td><td><p>Loop Office</p><p>42 W. Madison Street</p>"
+        f"<p>Chicago, IL 60602</p></td></tr>" for d in ("July 24", "August 28", "September 25"))
+    html = page(f"""<p>The Board holds its monthly meeting on the fourth Wednesday of each month.
+      Following is the Board's regular monthly meeting schedule for 2019-2020.</p>
+      <table><tr><td><strong>Date</strong></td><td><strong>Place</strong></td></tr>{rows}
+      </table>""", title="Planning calendar")
+    for kind in ("events", "auto"):
+        events = extract(html, URL, kind=kind).events
+        assert [(e.title, e.start_date) for e in events] == [
+            ("Planning calendar", "2019-07-24T10:30"), ("Planning calendar", "2019-08-28T10:30"),
+            ("Planning calendar", "2019-09-25T10:30")], kind
+        assert {e.location for e in events} == {
+            "Loop Office, 42 W. Madison Street, Chicago, IL 60602"}
+
+
 def test_numbered_meetings_with_ordinal_days():
     html = page("""<h2>2020</h2><ul><li><a href="/59.pdf">Meeting 59 - January 15th, 2020</a></li>
       <li>Meeting 60 - forthcoming</li>
