@@ -25,6 +25,7 @@ the page's year (`item_dates.py`).
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -56,6 +57,8 @@ _NOT_ITEMS = SKIP_TAGS | {"br", "hr", "img", "input", "label", "link", "meta"}
 _FLAT_TITLES = frozenset({"h2", "h3", "h4", "h5", "h6", "dt"})
 PROBE = 3  # blocks read before a group whose blocks are all plain links is given up
 MIN_ITEMS = 2  # one block is not a repetition; a one-item list is read as an article
+ENTRIES_MIN = 3  # entries shown whole (see _entries)
+_HEADER_CLASS = re.compile(r"(?:^|[\s_-])(?:header|heading|headline|title)(?:$|[\s_-])", re.I)
 TITLED_SHARE = 0.7  # blocks with a linked title, of all blocks (a header row may have none)
 DATED_SHARE = 0.5  # dated blocks for a dated list
 TEASER_SHARE = 0.7  # blocks with a teaser for an undated list
@@ -83,6 +86,9 @@ class Group:
     event_like: bool = False
     order: int = 0
     blocks: tuple[Block, ...] = field(default=(), compare=False)
+    # entries shown whole: the members whose headers the blocks are (lists inside them are
+    # their bodies' lists, not items)
+    entries: tuple[HtmlElement, ...] = field(default=(), compare=False)
 
 
 def list_records(page: Page) -> Found:
@@ -159,6 +165,10 @@ def _scan(root: HtmlElement, page: Page, single: bool) -> list[Group]:
     kept: list[Group] = []
     for parent in reversed(parents):  # innermost first
         for group in _groups_in(parent, page, holds_list, single):
+            if group.entries:
+                inside = set(group.entries)
+                kept = [g for g in kept
+                        if not any(a in inside for a in g.container.iterancestors())]
             kept.append(replace(group, order=order[parent]))
             _mark_ancestors(parent, holds_list)
     return kept
@@ -179,6 +189,7 @@ def _article_like(page: Page, groups: list[Group]) -> bool:
     two are not compared.
     """
     blocks = {part for g in groups for b in g.blocks for part in b.parts}
+    blocks.update(entry for g in groups for entry in g.entries)  # an entry's body is its own
     prose = 0
     for run in LONG_TEXT(page.tree):
         parent = run.getparent()
@@ -274,6 +285,11 @@ def _groups_in(parent: HtmlElement, page: Page, holds_list: set[HtmlElement],
             continue  # a sidebar beside the content column is not the content's sibling item
         members = [children[i] for i in positions]
         if any(m in holds_list for m in members):
+            entries = _entries(parent, members, page)
+            if entries is not None:
+                found.append(entries)
+                taken.update(members)
+                continue
             # a member holds a list: these are columns, not items
             note("lists", parent, "skipped", f"{len(members)} blocks that hold lists of their "
                  "own: columns, not items", {"blocks": len(members)}, members[0])
@@ -302,6 +318,47 @@ def _groups_in(parent: HtmlElement, page: Page, holds_list: set[HtmlElement],
         # the subtext rows of a title row / subtext row table, once paired, are not items
         if id(group) in multi or not any(b.parts[0] in paired for b in group.blocks):
             yield group
+
+
+def _entries(parent: HtmlElement, members: list[HtmlElement], page: Page) -> Group | None:
+    """Entries shown whole (a blog's posts in full, release notes): each member holds its own
+    lists and links in its body, under a header that holds its linked title and its
+    machine-readable date. Read by their headers; most must be dated, and three or more (a
+    row of columns holds lists too, but its headers are not dated entries)."""
+    if len(members) < ENTRIES_MIN:
+        return None
+    blocks = [Block(parts) for parts in map(_entry_header, members) if parts is not None]
+    if len(blocks) < max(ENTRIES_MIN, _required(len(members), 1)):
+        return None
+    group = _judge(parent, blocks, page.url, page.selectors)
+    if group is None or sum(1 for it in group.items if it.date is not None) < (
+            DATED_SHARE * len(members)):
+        return None
+    return replace(group, entries=tuple(members))
+
+
+def _entry_header(member: HtmlElement) -> tuple[HtmlElement, ...] | None:
+    """An entry's title link (the first text link of its first header: `<header>`, a heading,
+    a `release-header` or `entry-title` class) and its `datetime` element, when the two share
+    a container below the entry itself (else the date may be anyone's in the body)."""
+    link = None
+    for el in member.iterdescendants():
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag in ("header", "h1", "h2", "h3", "h4") or _HEADER_CLASS.search(
+                el.get("class") or ""):
+            link = next((a for a in el.iter("a") if text_of(a)), None)
+            if link is not None:
+                break
+    stamp = next((el for el in member.iterdescendants()
+                  if isinstance(el.tag, str) and el.get("datetime")), None)
+    if link is None or stamp is None:
+        return None
+    around = set(stamp.iterancestors())
+    shared = next((a for a in link.iterancestors() if a in around), None)
+    if shared is None or shared is member or member not in set(shared.iterancestors()):
+        return None
+    return (link,) if stamp in set(link.iterdescendants()) else (link, stamp)
 
 
 def _flat(children: list[HtmlElement], positions: list[int], members: list[HtmlElement]

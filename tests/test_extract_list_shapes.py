@@ -250,3 +250,43 @@ def test_items_that_link_to_the_page_itself_stay_apart_by_title():
                     f'{i + 1} May 2022</span></li>' for i, href in enumerate(links))
     got = page(f'<ul class="news">{items}</ul>')
     assert [n.title for n in got.news] == [f"Story number {i} of the week" for i in range(7)]
+
+
+def _post(i: int, title: str, when: str, body_links: int = 4) -> str:
+    links = "".join(f'<li><p><a href="https://example.org/pull/{i}{k}">Change {i}{k}</a></p><p>The '
+                    f'parser reads dates in release tables right again, fix number {k} of '
+                    f'this release.</p></li>' for k in range(body_links))
+    return (f'<article class="post"><header class="entry-header"><h2 class="entry-title">'
+            f'<a href="/news/{i}">{title}</a></h2><div class="entry-meta">Posted on '
+            f'<time datetime="{when}T09:00:00+00:00">{when}</time></div></header>'
+            f'<div class="entry-content"><p>{TEASERS[i]} More follows below in this post, with '
+            f'the documents the agency published.</p><ul>{links}</ul><p>{TEASERS[i]}</p>'
+            f'</div></article>')
+
+
+def test_posts_shown_whole_are_items_not_their_lists_of_links():
+    """A blog's page of posts in full (or release notes): each post's body holds lists of
+    links; the posts are the items, by their header's title and datetime."""
+    posts = "".join(_post(i, t, d) for i, (t, d) in enumerate(
+        zip(TITLES, ("2024-03-01", "2024-02-20", "2024-02-02"), strict=True)))
+    got = page(f'<h1>News</h1><div class="posts">{posts}</div>')
+    assert got.kind == "news_list"
+    assert [(n.title, (n.date or "")[:10], n.url) for n in got.news] == [
+        (TITLES[0], "2024-03-01", f"{URL}0"), (TITLES[1], "2024-02-20", f"{URL}1"),
+        (TITLES[2], "2024-02-02", f"{URL}2")]
+
+
+def test_columns_of_dated_lists_stay_columns():
+    """Three columns, each a heading and a list of dated items: the lists are the items, not
+    the columns (a column's heading and its first item's date share only the column)."""
+    cols = "".join(
+        f'<div class="col"><h2><a href="/{name}">{name.title()}</a></h2><ul>'
+        + "".join(f'<li><a href="/{name}/{k}">{name.title()} story number {k} of the week</a> '
+                  f'<time datetime="2024-03-0{k + 1}">{k + 1} March 2024</time></li>'
+                  for k in range(3))
+        + "</ul></div>" for name in ("energy", "transport", "health"))
+    got = page(f'<div class="columns">{cols}</div>', kind="news_list")
+    assert len(got.news) == 9
+    assert {n.title for n in got.news} == {
+        f"{name.title()} story number {k} of the week"
+        for name in ("energy", "transport", "health") for k in range(3)}
