@@ -39,10 +39,12 @@ FIND_LIMIT = 20_000
 
 # Month names by language: English, Lithuanian (nominative, genitive, accusative, and the
 # genitive typed without diacritics), French, German and Latvian (nominative and locative:
-# latlit.eu writes "2018. gada 29. maijā"); abbreviations without their dot.
+# latlit.eu writes "2018. gada 29. maijā"); abbreviations without their dot; and the
+# misspellings of February that schedules print ("Feburary 21").
 _MONTH_NAMES = (
     "january jan sausis sausio sausį janvier janv januar jänner janvāris janvārī",
-    "february feb vasaris vasario vasarį février fevrier févr fevr februar februāris februārī",
+    "february feb vasaris vasario vasarį février fevrier févr fevr februar februāris februārī"
+    " feburary febuary",
     "march mar kovas kovo kovą mars märz maerz marts martā",
     "april apr balandis balandžio balandį balandzio avril avr aprīlis aprīlī",
     "may gegužė gegužės gegužę geguzes mai maijs maijā",

@@ -29,6 +29,9 @@ FORMS = [
     ("2017 September 03 d.", None, "2017-09-03", None),
     ("July 18 d., 2017", None, "2017-07-18", None),
     ("January 10 d., 2018", None, "2018-01-10", None),
+    # February as schedules misspell it
+    ("Feburary 21, 2018", None, "2018-02-21", None),
+    ("Febuary 3 2020", None, "2020-02-03", None),
     # Lithuanian, all twelve months, genitive and nominative, any case
     ("2018 m. sausio 5 d.", None, "2018-01-05", None),
     ("2018 m. vasario 5 d.", None, "2018-02-05", None),
