@@ -93,3 +93,34 @@ def test_the_limit_raises_in_the_thread_that_runs_over_and_nowhere_else():
     except ValueError:
         pass
     time.sleep(0.4)  # an exception that ended the block disarms the limit too
+
+
+def test_a_short_limit_armed_while_a_long_one_waits_fires_on_time():
+    # the watchdog sleeps until the soonest deadline and is woken only for a sooner one: a
+    # short limit armed while another thread holds a long one must still fire at its own time
+    from flows.run.time_limit import TimeLimitExceeded, time_limit
+
+    release = threading.Event()
+
+    def long_block() -> None:
+        with time_limit(30.0):
+            release.wait(5)
+
+    holder = threading.Thread(target=long_block)
+    holder.start()
+    time.sleep(0.1)  # the watchdog now waits for the 30 s deadline
+    started = time.monotonic()
+    try:
+        with pytest.raises(TimeLimitExceeded), time_limit(0.2):
+            while True:
+                sum(range(1000))
+        assert time.monotonic() - started < 2.0
+        for _ in range(3):  # page after page under the same limit: each is still watched
+            started = time.monotonic()
+            with pytest.raises(TimeLimitExceeded), time_limit(0.2):
+                while True:
+                    sum(range(1000))
+            assert time.monotonic() - started < 2.0
+    finally:
+        release.set()
+        holder.join()
