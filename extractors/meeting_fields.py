@@ -32,6 +32,8 @@ _DOC_WORDS = re.compile(
 _TRAILING_DOC = re.compile(
     r"(?:\s*[-–—|:,]?\s*(?:agendas?|minutes|video|audio|notices?|public notice|packets?|"
     r"presentations?|transcripts?|recordings?|summary|documents?|materials?))+$", re.I)
+# a post's stamp and byline ("Posted on August 15, 2023 by ...", "Posted in Minutes"): no title
+_BYLINE = re.compile(r"^(?:(?:posted|published|updated|filed|written|submitted)\b|by\s)", re.I)
 _STATUS = re.compile(r"\(?\b(?:cancell?ed|postponed|rescheduled|tentative|revised)\b\)?", re.I)
 # house number, optional direction, a capitalised street name, and a street word or a
 # direction ("121 N. LaSalle St.", "1950 W. Polk", "4250 North St. Louis Avenue")
@@ -120,7 +122,7 @@ def clean_title(text: str) -> str | None:
     if bare != text and MEETING_WORD.search(bare):
         text = bare  # "Board Meeting Agenda" names the meeting of its agenda
     if (sum(c.isalpha() for c in text) < 3 or _DOC_WORDS.match(text) or YEAR.fullmatch(text)
-            or _LABEL_ONLY.match(text) or token_kind(text) is not None):
+            or _LABEL_ONLY.match(text) or _BYLINE.match(text) or token_kind(text) is not None):
         return None
     return text
 

@@ -39,6 +39,12 @@ _POSTED = re.compile(
     r"(?:posted|published|updated|modified|revised|created|uploaded|added|last edited)"
     r"(?:\s+on)?\W{0,3}(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s*)?$|©\s*$|"
     r"copyright\W{0,3}$", re.I)
+# containers of a sidebar's events widget, by class or id ("em-events-widget", "upcoming_events")
+_WIDGET_TAGS = ("div", "section", "ul", "ol", "table", "dl")
+_WIDGET_NAME = re.compile(r"event|meeting|calendar", re.I)
+_MENU_NAME = re.compile(r"(?:^|[\s_-])(?:menu|nav|navbar|navigation)(?:$|[\s_-])", re.I)
+MAX_WIDGETS = 4
+_GLUED = re.compile(r"[\s,;|/()\-–—]*$")  # nothing but separators between two dates
 _MEETING_VERB = re.compile(
     r"\b(?:held|hold|holds|scheduled|rescheduled|meet|meets|convene|convenes|take place|"
     r"takes place|will be|next meeting|meeting (?:is|will|on))\b[^.]{0,60}$", re.I)
@@ -130,42 +136,81 @@ def content_lines(page: Page, root: HtmlElement
                 buf.append(" ")
             buf.append(text)
 
-    walk = etree.iterwalk(root, events=("start", "end"))
-    for event, node in walk:
-        tag = node.tag if isinstance(node.tag, str) else ""
-        if event == "start":
-            if (not tag or tag in SKIP_TAGS or
-                    (node is not root and (page.furniture(node) or _comments(node)))):
-                if tag in BLOCK_TAGS and buf:
-                    flush()
-                walk.skip_subtree()
-                if node is not root:
-                    add(node.tail)
-                continue
-            if tag in BLOCK_TAGS or tag in LINE_BREAK_TAGS:
-                if buf:
-                    flush()
+    def walk_from(top: HtmlElement, widgets: list[HtmlElement] | None) -> None:
+        walk = etree.iterwalk(top, events=("start", "end"))
+        for event, node in walk:
+            tag = node.tag if isinstance(node.tag, str) else ""
+            if event == "start":
+                if (not tag or tag in SKIP_TAGS or
+                        (node is not top and (page.furniture(node) or _comments(node)))):
+                    if tag in BLOCK_TAGS and buf:
+                        flush()
+                    walk.skip_subtree()
+                    if widgets is not None and tag and tag not in SKIP_TAGS:
+                        widgets.extend(events_widgets(node))
+                    if node is not top:
+                        add(node.tail)
+                    continue
+                if tag in BLOCK_TAGS or tag in LINE_BREAK_TAGS:
+                    if buf:
+                        flush()
+                    if tag in BLOCK_TAGS:
+                        stack.append(node)
+                        opened[node] = len(out)
+                if tag in HEADING_TAGS:
+                    levels.append(int(tag[1]))
+                add(node.text)
+            else:
                 if tag in BLOCK_TAGS:
-                    stack.append(node)
-                    opened[node] = len(out)
-            if tag in HEADING_TAGS:
-                levels.append(int(tag[1]))
-            add(node.text)
-        else:
-            if tag in BLOCK_TAGS:
-                if buf:
-                    flush()
-                if stack and stack[-1] is node:
-                    stack.pop()
-                ranges[node] = (opened.pop(node, len(out)), len(out))
-            if tag in HEADING_TAGS and levels:
-                levels.pop()
-            if node is not root:
-                add(node.tail)
+                    if buf:
+                        flush()
+                    if stack and stack[-1] is node:
+                        stack.pop()
+                    ranges[node] = (opened.pop(node, len(out)), len(out))
+                if tag in HEADING_TAGS and levels:
+                    levels.pop()
+                if node is not top:
+                    add(node.tail)
+            if len(out) >= MAX_LINES:
+                break
+        flush()
+
+    widgets: list[HtmlElement] = []
+    walk_from(root, widgets)
+    # an events widget in a sidebar ("Upcoming Events", "Past Meetings") is read after the
+    # content, as its own lines: on a page of minutes posts it is where the meetings' times
+    # and places are; the rest of the sidebar stays unread
+    for widget in widgets[:MAX_WIDGETS]:
         if len(out) >= MAX_LINES:
             break
-    flush()
+        stack.clear()
+        levels.clear()
+        walk_from(widget, None)
     return out, ranges
+
+
+def events_widgets(furniture: HtmlElement) -> list[HtmlElement]:
+    """The events or meetings widgets of a sidebar: containers named so ("em-events-widget",
+    "upcoming-events", "meeting-calendar"); never inside navigation, whose menu items are
+    named for the events page they link to."""
+    if furniture.tag in ("nav", "header", "footer", "menu") or \
+            (furniture.get("role") or "").lower() in ("navigation", "banner", "contentinfo"):
+        return []
+    found: list[HtmlElement] = []
+    for el in furniture.iter(*_WIDGET_TAGS):
+        names = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if not _WIDGET_NAME.search(names) or _MENU_NAME.search(names):
+            continue
+        above = []  # its ancestors up to the furniture element
+        for a in el.iterancestors():
+            if a is furniture:
+                break
+            above.append(a)
+        if any(a in found or a.tag in ("nav", "menu") or _MENU_NAME.search(
+                f"{a.get('class') or ''} {a.get('id') or ''}") for a in above):
+            continue  # inside a widget already taken, or a menu
+        found.append(el)
+    return found
 
 
 def _comments(el: HtmlElement) -> bool:
@@ -311,6 +356,7 @@ def _line_dates(text: str, i: int, context: int | None, month_first: Callable[[]
     matches = find_date_matches(text, context_year=context)
     out: list[Dated] = []
     seen_day_month = False
+    posted_end = -1  # where the last "posted on" date ended
     for m in matches:
         if m.span is None:
             seen_day_month = seen_day_month or _day_month(m.text)
@@ -320,7 +366,13 @@ def _line_dates(text: str, i: int, context: int | None, month_first: Callable[[]
             continue
         seen_day_month = True
         before = text[max(0, m.start - 40):m.start]
-        if _POSTED.search(before) or _REFERENCE.search(before) or _STAMP.match(m.text):
+        if _POSTED.search(before) or (posted_end >= 0 and _GLUED.match(
+                text, posted_end, m.start)):
+            # and the date glued right after it: blog themes print the published and the
+            # updated date side by side ("Posted on June 12, 2023August 15, 2023")
+            posted_end = m.end
+            continue
+        if _REFERENCE.search(before) or _STAMP.match(m.text):
             continue
         if len(text) > PROSE and not _meeting_sentence(text[max(0, m.start - 160):m.start]):
             continue

@@ -441,8 +441,9 @@ def _page_name(page: Page) -> str | None:
 def _merge(meetings: list[_Meeting]) -> list[_Meeting]:
     """One event per meeting. The same day seen twice is one meeting when both name the same
     clock time (a tile, its details and its agenda, repeated), the same title with no
-    clashing time (an agenda and its minutes), or one of them has no title of its own (a
-    schedule's bare date and the row of its documents); two committees of one day stay two."""
+    clashing time (an agenda and its minutes), one of them has no title of its own (a
+    schedule's bare date and the row of its documents), or only one has a time and both
+    names share the body's word; two committees of one day stay two."""
     out: list[_Meeting] = []
     by_day: dict[str, list[int]] = {}
     for m in meetings:
@@ -473,7 +474,12 @@ def _same_meeting(a: _Meeting, b: _Meeting) -> bool:
                 and not (a.titled and b.titled and _other_names(a.event.title, b.event.title)))
     if a.event.title.lower() == b.event.title.lower():
         return True
-    return not (a.titled and b.titled)
+    if not (a.titled and b.titled):
+        return True
+    # a day's minutes post without a time and the events widget's entry at 6:30 p.m. under a
+    # name of the same body ("Governing Commission Meeting 8.17.23", "Governing Commissioners
+    # Public Meeting"): one meeting; two names with nothing in common stay two
+    return (len(sa) > 10) != (len(sb) > 10) and _one_name(a.event.title, b.event.title)
 
 
 # Words every meeting's title may carry; what is left names the body that meets.
@@ -489,6 +495,12 @@ def _other_names(a: str, b: str) -> bool:
     words every meeting carries are set aside, both have words left and share none."""
     wa, wb = (set(re.findall(r"[^\W\d_]+", t.lower())) - _GENERIC_WORDS for t in (a, b))
     return bool(wa) and bool(wb) and not wa & wb
+
+
+def _one_name(a: str, b: str) -> bool:
+    """Two titles naming one body: a word beyond those every meeting carries in both."""
+    wa, wb = (set(re.findall(r"[^\W\d_]{3,}", t.lower())) - _GENERIC_WORDS for t in (a, b))
+    return bool(wa & wb)
 
 
 def _combine(first: Event, second: Event) -> Event:

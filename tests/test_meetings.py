@@ -421,3 +421,53 @@ def test_a_year_before_capitalised_words_is_no_street_address():
     events = extract(html, URL, kind="events").events
     assert [(e.start_date, e.location) for e in events] == [
         ("2022-03-03", None), ("2022-04-07", None)]
+
+
+def _minutes_posts_with_widget(widget: str, nav_item: str = "") -> str:
+    post = ("<article><header><h2><a href='/p{n}'>{d} Meeting Minutes and Agenda</a></h2>"
+            "<div class='entry-meta'><span class='posted-on'>Posted on <a href='/p{n}'>"
+            "<time class='entry-date published'>{p}</time><time class='updated'>{u}</time>"
+            "</a></span><span class='byline'> by Program Staff</span></div></header>"
+            "<div class='entry-content'><p>Governing Commission Meeting</p></div></article>")
+    posts = (post.format(n=1, d="August 17, 2023", p="August 15, 2023", u="August 16, 2023")
+             + post.format(n=2, d="June 15, 2023", p="June 12, 2023", u="July 5, 2023"))
+    return (f"<html><head><title>Minutes</title></head><body><nav><ul class='menu'>"
+            f"<li class='menu-item-object-event'><a href='/events'>Events</a></li>{nav_item}"
+            f"</ul></nav><main><h1>Meeting Minutes and Agendas</h1>{posts}</main>"
+            f"<aside id='secondary'><section><h2>Recent Posts</h2><ul><li><a href='/p9'>"
+            f"Park cleanup on May 2, 2023</a></li><li><a href='/p8'>Holiday hours December 26,"
+            f" 2022</a></li></ul></section>{widget}</aside></body></html>")
+
+
+def test_a_sidebar_events_widget_gives_the_minutes_posts_their_time_and_its_own_meetings():
+    item = ("<li><a href='/events/{n}'>Governing Commissioners Public Meeting</a><ul>"
+            "<li>{d}</li><li>6:30 pm - 7:30 pm</li><li>3234 N. Central Ave.</li></ul></li>")
+    widget = ("<section><h2>Upcoming Events</h2><div class='em em-events-widget'>"
+              + item.format(n=3, d="10/19/2023") + "</div><h2>Past Meetings</h2>"
+              "<div class='em em-events-widget'>" + item.format(n=2, d="08/17/2023")
+              + item.format(n=1, d="06/15/2023") + "</div></section>")
+    events = extract(_minutes_posts_with_widget(widget), URL, kind="events").events
+    # the posting and updating dates are no meetings, glued together or not; each post's
+    # meeting takes the widget's time; the other sidebar lists stay unread
+    assert sorted((e.start_date, e.end_date, e.location) for e in events) == [
+        ("2023-06-15T18:30", "2023-06-15T19:30", "3234 N. Central Ave."),
+        ("2023-08-17T18:30", "2023-08-17T19:30", "3234 N. Central Ave."),
+        ("2023-10-19T18:30", "2023-10-19T19:30", "3234 N. Central Ave.")]
+    assert "Posted" not in " ".join(e.title for e in events)
+
+
+def test_without_an_events_widget_the_sidebar_and_the_post_stamps_give_no_meetings():
+    html = _minutes_posts_with_widget("", nav_item="<li><a href='/e'>Events on May 9, 2023</a>"
+                                      "</li>")
+    events = extract(html, URL, kind="events").events
+    assert sorted(e.start_date for e in events) == ["2023-06-15", "2023-08-17"]
+
+
+def test_an_untimed_sighting_joins_a_timed_one_only_under_a_name_of_the_same_body():
+    html = page("""<article><h2>Finance and Audit Committee Minutes – March 3, 2022</h2>
+      <p>Approved.</p></article><article><h2>Parks Committee Agenda – March 3, 2022</h2>
+      <p>Draft.</p></article><article><h2>Finance Committee</h2><p>March 3, 2022</p>
+      <p>9:00 AM</p></article>""")
+    events = extract(html, URL, kind="events").events
+    assert sorted((e.start_date or "", e.title) for e in events) == [
+        ("2022-03-03", "Parks Committee"), ("2022-03-03T09:00", "Finance and Audit Committee")]
