@@ -44,6 +44,10 @@ _WIDGET_TAGS = ("div", "section", "ul", "ol", "table", "dl")
 _WIDGET_NAME = re.compile(r"event|meeting|calendar", re.I)
 _MENU_NAME = re.compile(r"(?:^|[\s_-])(?:menu|nav|navbar|navigation)(?:$|[\s_-])", re.I)
 MAX_WIDGETS = 4
+# a file's path or address shown as text, up to its extension: a CMS prints the link's target
+# before its text ("/content/dam/.../2019Standards_Tests.pdf2019 Meetings:"); not the line's words
+_FILE_PATH = re.compile(
+    r"(?:https?://|/)\S*?\.(?:pdf|docx?|xlsx?|pptx?|html?|aspx?|php|jpe?g|png)(?![a-z])", re.I)
 _GLUED = re.compile(r"[\s,;|/()\-–—]*$")  # nothing but separators between two dates
 _MEETING_VERB = re.compile(
     r"\b(?:held|hold|holds|scheduled|rescheduled|meet|meets|convene|convenes|take place|"
@@ -221,7 +225,7 @@ def _comments(el: HtmlElement) -> bool:
 def year_line(line: Line) -> int | None:
     """The year a heading or a short line names for what follows ("2019", "2021 Meeting
     Schedule", "Meeting dates for 2024 are listed below:")."""
-    text = line.text
+    text = _FILE_PATH.sub(" ", line.text)
     if len(text) > 100:
         return None
     years = set(YEAR.findall(text))

@@ -62,6 +62,9 @@ from extractors.registry import Page
 from extractors.scripted import scripted_meetings
 from extractors.times import with_time
 
+# an item that says its day has no meeting ("March 20 - no meeting", "No meeting in August")
+_NO_MEETING = re.compile(
+    r"\bno (?:meeting|session|hearing)s?(?: (?:scheduled|held|planned|this month))?\W*$", re.I)
 MAX_MEETINGS = 1_000  # meetings one page yields
 MAX_ITEM_LINES = 15  # an item (a row, a panel) longer than this is a page section
 MAX_FLAT_LINES = 8  # lines after a dated line that can belong to it when nothing wraps it
@@ -319,6 +322,8 @@ def _shown(page: Page) -> Schedule:
     fallback = _page_name(page) or "Meeting"
     meetings: list[_Meeting] = []
     for item in items:
+        if any(_NO_MEETING.search(lines[j].text) for j in item.lines):
+            continue  # "March 20 / no meeting": a day of the schedule without one
         time = item.dated.time or (item.time.time if item.time else None) or (
             default_time.time if default_time else None)
         end_time = item.time.end_time if item.time else None

@@ -471,3 +471,13 @@ def test_an_untimed_sighting_joins_a_timed_one_only_under_a_name_of_the_same_bod
     events = extract(html, URL, kind="events").events
     assert sorted((e.start_date or "", e.title) for e in events) == [
         ("2022-03-03", "Parks Committee"), ("2022-03-03T09:00", "Finance and Audit Committee")]
+
+
+def test_a_year_glued_to_a_printed_file_path_still_heads_its_dates_and_no_meeting_is_none():
+    # a CMS printed the link's target before its text: the line is still "2019 Meetings:"
+    html = page("""<p>/content/dam/agency/Standards/2019Mailing_Label_Instructions.pdf2019
+      Meetings:</p><p>January 16</p><p>February 20</p><p>March 20</p><p>no meeting</p>
+      <p>April 17</p><p>2018 Meetings:</p><p>December 19</p>
+      <p>No meeting materials are posted before the agenda.</p>""")
+    assert starts(html) == [("2019-01-16", None), ("2019-02-20", None), ("2019-04-17", None),
+                            ("2018-12-19", None)]
