@@ -348,6 +348,9 @@ def real_list_rows(jobs: int, verbose: bool = False) -> list[Row]:
                  Row(section, "date recall", s["R"]),
                  Row(section, "date precision", s["P"]),
                  Row(section, "time accuracy", s["T"], detail=f"{s['t_ok']:.0f}/{s['t_n']:.0f}"),
+                 # the scorer's own second figure: over the meetings whose time the page writes
+                 Row(section, "time accuracy, time on page", s["Tp"],
+                     detail=f"{s['tp_ok']:.0f}/{s['tp_n']:.0f}"),
                  Row(section, "location accuracy", s["L"],
                      detail=f"{s['l_ok']:.0f}/{s['l_n']:.0f}")]
     news = newslists(jobs, verbose)

@@ -127,13 +127,14 @@ def cityscrapers(processes: int, verbose: bool = False) -> dict[str, dict[str, f
 
 def _city_summary(module: ModuleType, rows: list[dict[str, Any]]) -> dict[str, float]:
     """The totals `score_cityscrapers.main` prints for one kind."""
-    keys = ("gold", "ext", "match", "t_n", "t_ok", "l_n", "l_ok")
+    keys = ("gold", "ext", "match", "t_n", "t_ok", "tp_n", "tp_ok", "l_n", "l_ok")
     s: dict[str, float] = {k: sum(r[k] for r in rows) for k in keys}
     recall, precision, f1 = module.prf(s["match"], s["gold"], s["ext"])
     per = [module.prf(r["match"], r["gold"], r["ext"]) for r in rows]
     n = len(per) or 1
     s.update(R=recall, P=precision, F=f1, macroF=sum(x[2] for x in per) / n,
              T=s["t_ok"] / s["t_n"] if s["t_n"] else 0.0,
+             Tp=s["tp_ok"] / s["tp_n"] if s["tp_n"] else 0.0,
              L=s["l_ok"] / s["l_n"] if s["l_n"] else 0.0,
              crashes=sum(1 for r in rows if r["err"]))
     return s
