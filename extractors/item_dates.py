@@ -18,6 +18,7 @@ from extractors.dates import DateSpan, find_date_matches, order_matters
 from extractors.fields import date_range
 from extractors.registry import Page
 from extractors.structured import machine_date
+from extractors.times import find_times
 from extractors.xpaths import META_DATE_RE
 
 _DIGIT = re.compile(r"\d")
@@ -60,6 +61,8 @@ def shown_date(machine: str, shown: str) -> DateSpan | None:
     by the caller's other rules).
     """
     span = machine_date(machine)
+    if span is not None and len(span.start) == 10 and shown and len(shown) <= 100:
+        return _with_shown_time(span, shown)
     clock = _CLOCK_ONLY.fullmatch(shown.strip()) if shown and span and "T" in span.start else None
     if clock is None or span is None or not _OFFSET.search(machine):
         return span
@@ -73,6 +76,21 @@ def shown_date(machine: str, shown: str) -> DateSpan | None:
     local = at + dt.timedelta(minutes=delta)
     return DateSpan(local.strftime("%Y-%m-%dT%H:%M") if local.hour or local.minute
                     else local.strftime("%Y-%m-%d"))
+
+
+def _with_shown_time(span: DateSpan, shown: str) -> DateSpan:
+    """A day from the attribute at the clock time its element shows: `<time
+    datetime="2023-10-19">October 19 @ 6:30 pm - 7:30 pm</time>` (a calendar plugin's list) is
+    2023-10-19T18:30 to 19:30; not when the text shows another day."""
+    times = find_times(shown)
+    if not times:
+        return span
+    for m in find_date_matches(shown, context_year=int(span.start[:4])):
+        if m.span is not None and len(m.span.start) >= 10 and m.span.start[:10] != span.start:
+            return span
+    t = times[0]
+    end = f"{span.start}T{t.end_time}" if t.end_time and span.end is None else span.end
+    return DateSpan(f"{span.start}T{t.time}", end)
 
 
 def settle_date(date: DateSpan | None, text: str | None, order: str | None,

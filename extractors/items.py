@@ -374,8 +374,10 @@ def _date(block: Block, title_el: HtmlElement | None, cell: HtmlElement | None,
     with the elements it was read from and the text it was read from (None when machine-
     readable). Without a date, the text of a year-less one ("02/23(金)") if the block has it.
 
-    The first found wins; another that starts the same day but is a range lends its end
-    (`<time datetime="2015-02-20">` plus a title "20 February – 22 February 2015").
+    The first found wins; another that starts the same day lends its time of day (a calendar
+    tile's `<time datetime="2023-10-19">` and the entry's "October 19 @ 6:30 pm") and, if a
+    range, its end (`<time datetime="2015-02-20">` plus a title "20 February – 22 February
+    2015").
     """
     found: list[tuple[DateSpan, HtmlElement, str | None]] = []
     stamp: str | None = None
@@ -399,6 +401,11 @@ def _date(block: Block, title_el: HtmlElement | None, cell: HtmlElement | None,
     if not found:
         return None, [], stamp
     best, _, best_text = found[0]
+    if len(best.start) == 10:  # a day: another element of the same day may show its time
+        for other, _, _ in found[1:]:
+            if len(other.start) > 10 and other.start[:10] == best.start:
+                best = DateSpan(other.start, best.end or other.end)
+                break
     if best.end is None:
         for other, _, _ in found[1:]:
             if other.end and other.start[:10] == best.start[:10]:
@@ -465,8 +472,27 @@ def _field(block: Block, cells: dict[str, HtmlElement], name: str,
     if el is None:
         pattern = LOCATION_CLASS_RE if name == "location" else ORGANISER_CLASS_RE
         el = next(_classed(named, pattern), None)
-    text = text_of(el) if el is not None else ""
+    if el is None and name == "location":
+        # an event's <address>: the venue (calendar plugins' lists mark it so, class or not)
+        el = next((a for part in block.parts for a in part.iter("address")), None)
+    text = (_pieces(el) or text_of(el)) if el is not None else ""
     return text if text and len(text) <= MAX_FIELD else None
+
+
+def _pieces(el: HtmlElement) -> str | None:
+    """An element made only of child elements, each a piece of its own ("<span>City
+    Hall</span><span>121 N. LaSalle St.</span>"), as "City Hall, 121 N. LaSalle St."; styles
+    put them on lines of their own, their texts have no space between them. None otherwise."""
+    if len(el) < 2 or (el.text or "").strip() or any(
+            not isinstance(c.tag, str) or (c.tail or "").strip() for c in el):
+        return None
+    pieces = [norm(c.text_content()).strip(" ,;") for c in el]
+    if not all(pieces):
+        return None
+    out = pieces[0]
+    for piece in pieces[1:]:
+        out += (" " if out.endswith(":") else ", ") + piece  # "Where:" labels its value
+    return out
 
 
 def _summary(block: Block, rest: list[str], skip: set[HtmlElement],

@@ -12,7 +12,14 @@ from lxml.html import HtmlElement
 from extractors.dates import find_date_matches
 from extractors.fields import labelled_fields
 from extractors.html import norm
-from extractors.meeting_lines import MEETING_WORD, YEAR, Dated, Line, token_kind
+from extractors.meeting_lines import (
+    MEETING_WORD,
+    YEAR,
+    Dated,
+    Line,
+    posted_before,
+    token_kind,
+)
 from extractors.times import TimeMatch, find_times
 
 # a field's label alone is no title
@@ -33,7 +40,8 @@ _TRAILING_DOC = re.compile(
     r"(?:\s*[-–—|:,]?\s*(?:agendas?|minutes|video|audio|notices?|public notice|packets?|"
     r"presentations?|transcripts?|recordings?|summary|documents?|materials?))+$", re.I)
 # a post's stamp and byline ("Posted on August 15, 2023 by ...", "Posted in Minutes"): no title
-_BYLINE = re.compile(r"^(?:(?:posted|published|updated|filed|written|submitted)\b|by\s)", re.I)
+_BYLINE = re.compile(
+    r"^(?:(?:posted|published|updated|amended|modified|filed|written|submitted)\b|by\s)", re.I)
 _STATUS = re.compile(r"\(?\b(?:cancell?ed|postponed|rescheduled|tentative|revised)\b\)?", re.I)
 # house number, optional direction, a capitalised street name, and a street word or a
 # direction ("121 N. LaSalle St.", "1950 W. Polk", "4250 North St. Louis Avenue")
@@ -127,9 +135,10 @@ def clean_title(text: str) -> str | None:
     return text
 
 
-def _address_lines(lines: list[Line], idx: list[int], dated_line: int) -> str | None:
-    """The place lines of an item: the address line, the name line before it and the city,
-    suite or room lines after it."""
+def _address_lines(lines: list[Line], idx: list[int], dated_line: int, title: str | None
+                   ) -> str | None:
+    """The place lines of an item: the address line, the name line before it (unless it is
+    the heading that titles the item) and the city, suite or room lines after it."""
     for n, j in enumerate(idx):
         text = lines[j].text
         if j == dated_line or not _ADDRESS.search(text) or len(text) > 200:
@@ -137,7 +146,8 @@ def _address_lines(lines: list[Line], idx: list[int], dated_line: int) -> str | 
         parts = [text]
         if n > 0 and idx[n - 1] != dated_line:
             before = lines[idx[n - 1]].text
-            if _name_line(before):
+            if _name_line(before) and not (lines[idx[n - 1]].heading
+                                           and clean_title(before) == title):
                 parts.insert(0, before)
         for k in idx[n + 1:n + 4]:
             after = lines[k].text
@@ -226,9 +236,11 @@ def read_fields(item: MeetingItem, lines: list[Line], columns: dict[int, str]) -
         own_title = clean_title(item.lead)
     if own_title is None:
         for j in idx:
-            if j == item.dated.line or columns.get(j) in _NOT_TITLE_COLUMNS:
-                continue
             text = lines[j].text
+            column = columns.get(j)
+            if j == item.dated.line or (column in _NOT_TITLE_COLUMNS and not (
+                    column == "docs" and MEETING_WORD.search(text))):
+                continue  # an "Agenda" column's link may name its meeting, not a document
             if (clean_title(text) and not _ADDRESS.search(text) and not _PLACE_TAIL.match(text)
                     and not _LOCATION_LABEL.match(text) and len(text) <= 150):
                 own_title = clean_title(text)
@@ -238,16 +250,13 @@ def read_fields(item: MeetingItem, lines: list[Line], columns: dict[int, str]) -
     item.title = own_title
     # time: the date's own, else the first after the date on its line, else in the item
     if item.dated.time is None:
-        for t in find_times(item.piece):
-            item.time = t
-            break
+        item.time = _meeting_time(item.piece)
         if item.time is None:
             for j, text in zip(idx, texts, strict=True):
                 if j == item.dated.line or _HOURS.search(text):
                     continue
-                found = find_times(text)
-                if found:
-                    item.time = found[0]
+                item.time = _meeting_time(text)
+                if item.time is not None:
                     break
     # place: a labelled line, else an address, else the dated line's "at <place>"
     labelled = labelled_fields(texts).fields.get("location")
@@ -264,8 +273,17 @@ def read_fields(item: MeetingItem, lines: list[Line], columns: dict[int, str]) -
                 break
     column = ", ".join(lines[j].text.strip(" ,") for j in idx if columns.get(j) == "location")
     item.location = (labelled or (column if 3 <= len(column) <= 300 else None)
-                     or _address_lines(lines, idx, item.dated.line)
+                     or _address_lines(lines, idx, item.dated.line, item.title)
                      or _sentence_place(item, lines))
+
+
+def _meeting_time(text: str) -> TimeMatch | None:
+    """The first clock time of a text that is not when a document was posted or amended
+    ("Oct 19, 2023 — Posted Oct 13, 2023 4:01 PM": no time for the meeting)."""
+    for t in find_times(text):
+        if not posted_before(text[max(0, t.start - 60):t.start]):
+            return t
+    return None
 
 
 def _sentence_place(item: MeetingItem, lines: list[Line]) -> str | None:

@@ -36,7 +36,7 @@ _SCHEDULE_WORDS = re.compile(
     r"meeting|schedule|calendar|dates|agenda|minutes|session|hearing", re.I)
 # the date a page was posted or edited on is not a meeting's
 _POSTED = re.compile(
-    r"(?:posted|published|updated|modified|revised|created|uploaded|added|last edited)"
+    r"(?:posted|published|updated|modified|revised|amended|created|uploaded|added|last edited)"
     r"(?:\s+on)?\W{0,3}(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s*)?$|©\s*$|"
     r"copyright\W{0,3}$", re.I)
 # containers of a sidebar's events widget, by class or id ("em-events-widget", "upcoming_events")
@@ -49,6 +49,18 @@ MAX_WIDGETS = 4
 _FILE_PATH = re.compile(
     r"(?:https?://|/)\S*?\.(?:pdf|docx?|xlsx?|pptx?|html?|aspx?|php|jpe?g|png)(?![a-z])", re.I)
 _GLUED = re.compile(r"[\s,;|/()\-–—]*$")  # nothing but separators between two dates
+# a stamp's words, date and clock time up to where a time was found ("Posted Oct 13, 2023 ")
+_STAMPED = re.compile(
+    r"\b(?:posted|published|updated|modified|revised|amended|created|uploaded|added|"
+    r"last edited)\b(?:\s+on)?\W{0,3}(?:[a-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|"
+    r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d\d-\d\d),?\s*(?:at\s*|@\s*)?$", re.I)
+
+
+def posted_before(before: str) -> bool:
+    """Whether the text right before a clock time is a posting stamp's words and date."""
+    return _STAMPED.search(before) is not None
+
+
 _MEETING_VERB = re.compile(
     r"\b(?:held|hold|holds|scheduled|rescheduled|meet|meets|convene|convenes|take place|"
     r"takes place|will be|next meeting|meeting (?:is|will|on))\b[^.]{0,60}$", re.I)
@@ -134,9 +146,10 @@ def content_lines(page: Page, root: HtmlElement
             if owner[0] is None and text.strip():
                 owner[0] = stack[-1] if stack else root
                 heading_now[0] = levels[-1] if levels else 0
-            if buf and buf[-1][-1:].isdigit() and text[:1].isdigit():
+            if buf and buf[-1][-1:].isalnum() and text[:1].isdigit():
                 # two elements' numbers side by side are two numbers, shown apart by their
-                # styles: "December 14, 2023<span class="d-block">11:30 AM</span>"
+                # styles: "December 14, 2023<span class="d-block">11:30 AM</span>"; so is a
+                # word and a number: "<span>Agency Office</span><span>3234 N. Central</span>"
                 buf.append(" ")
             buf.append(text)
 

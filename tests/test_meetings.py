@@ -481,3 +481,71 @@ def test_a_year_glued_to_a_printed_file_path_still_heads_its_dates_and_no_meetin
       <p>No meeting materials are posted before the agenda.</p>""")
     assert starts(html) == [("2019-01-16", None), ("2019-02-20", None), ("2019-04-17", None),
                             ("2018-12-19", None)]
+
+
+def test_a_calendar_plugins_list_gives_each_event_its_shown_time_and_its_address_pieces():
+    # the day tile's <time> holds the day only; the entry's own <time> shows "@ 6:30 pm - 7:30
+    # pm"; the venue is an <address> of two spans with nothing between their texts
+    row = ("<div class='event-row'><div class='tag'><time datetime='{day}'><span>Thu</span>"
+           "<span>{n}</span></time></div><article><header><time datetime='{day}'>"
+           "<span>{shown} @ 6:30 pm</span> - <span>7:30 pm</span></time>"
+           "<h3><a href='/event/{n}/'>{title}</a></h3><address><span>{place}</span>"
+           "<span>{street}</span></address></header><p>Regular meeting.</p></article></div>")
+    html = page("<div class='events-list'>" + "".join(
+        row.format(day=day, n=day[-2:], shown=shown, title=title, place=place, street=street)
+        for day, shown, title, place, street in (
+            ("2023-10-19", "October 19", "Board of Commissioners Meeting", "Agency Office",
+             "3234 N. Central Ave., Chicago, IL"),
+            ("2023-11-16", "November 16", "Board of Commissioners Meeting", "Agency Office",
+             "3234 N. Central Ave., Chicago, IL"),
+            ("2024-01-18", "January 18, 2024", "Finance Committee", "City Hall",
+             "121 N. LaSalle St., Room 201A, Chicago, IL"))) + "</div>")
+    events = extract(html, URL, kind="events").events
+    assert [(e.start_date, e.title, e.location) for e in events] == [
+        ("2023-10-19T18:30", "Board of Commissioners Meeting",
+         "Agency Office, 3234 N. Central Ave., Chicago, IL"),
+        ("2023-11-16T18:30", "Board of Commissioners Meeting",
+         "Agency Office, 3234 N. Central Ave., Chicago, IL"),
+        ("2024-01-18T18:30", "Finance Committee",
+         "City Hall, 121 N. LaSalle St., Room 201A, Chicago, IL")]
+    assert [e.end_date for e in events] == [
+        "2023-10-19T19:30", "2023-11-16T19:30", "2024-01-18T19:30"]
+
+
+def test_a_shown_time_of_another_day_does_not_move_the_machine_readable_day():
+    from extractors.dates import DateSpan
+    from extractors.item_dates import shown_date
+
+    assert shown_date("2023-10-19", "October 19 @ 6:30 pm - 7:30 pm") == DateSpan(
+        "2023-10-19T18:30", "2023-10-19T19:30")
+    assert shown_date("2023-10-19", "October 20 @ 6 pm") == DateSpan("2023-10-19")
+    assert shown_date("2023-10-19", "Thu 19") == DateSpan("2023-10-19")
+
+
+def test_an_agenda_centers_posting_stamps_give_no_meeting_and_no_time():
+    # a municipal agenda center: the meeting's day, then when its agenda was posted or amended
+    # (a date and a clock time that are the document's, not the meeting's); the meeting's
+    # name is the link in the "Agenda" column
+    row = ("<tr><td><h3><strong>{day}</strong> — {stamp}</h3><p><a href='/a/{n}'>{name}</a>"
+           "</p></td><td class='minutes'>{minutes}</td></tr>")
+    rows = "".join(row.format(n=n, day=day, stamp=stamp, name=name, minutes=minutes)
+                   for n, (day, stamp, name, minutes) in enumerate((
+                       ("Oct 19, 2023", "Posted Oct 13, 2023 4:01 PM",
+                        "Regular City Council Meeting", "<a href='/m1.pdf'>Minutes</a>"),
+                       ("Oct 5, 2023", "Amended Oct 4, 2023 9:12 AM",
+                        "Regular City Council Meeting", ""),
+                       ("Sep 21, 2023", "Posted Sep 15, 2023 2:30 PM",
+                        "Special City Council Meeting", "<a href='/m2.pdf'>Minutes</a>"))))
+    html = page("<h2>City Council</h2><table><thead><tr><th>Agenda</th><th>Minutes</th></tr>"
+                f"</thead><tbody>{rows}</tbody></table>", title="Agenda Center")
+    events = extract(html, URL, kind="events").events
+    assert [(e.start_date, e.title) for e in events] == [
+        ("2023-10-19", "Regular City Council Meeting"),
+        ("2023-10-05", "Regular City Council Meeting"),
+        ("2023-09-21", "Special City Council Meeting")]
+
+
+def test_a_meeting_time_after_words_like_posted_elsewhere_is_still_read():
+    html = page("<ul><li>March 3, 2022 – Notice posted at City Hall, meeting at 6:30 p.m.</li>"
+                "<li>April 7, 2022 – Board Meeting, 6 p.m.</li></ul>")
+    assert starts(html) == [("2022-03-03T18:30", None), ("2022-04-07T18:00", None)]
