@@ -18,6 +18,7 @@ from lxml.html import HtmlElement
 from extractors.dates import DateSpan, find_date_matches, parse_date
 from extractors.html import norm
 from extractors.records import Event
+from extractors.times import find_times
 from extractors.xpaths import (
     DATE_LABELS,
     END_DATE_LABELS,
@@ -102,6 +103,11 @@ def date_range(text: str, context_year: int | None = None, order: str | None = N
     span = parse_date(text, context_year=context_year, order=order)
     if span is None or span.end is not None or not _RANGE_HINT.search(text):
         return span
+    if len(span.start) > 10:
+        # "October 17, 2023, 7:00 PM - 9:00 PM": the clock range's end ends the day's event
+        for t in find_times(text):
+            if t.end_time and t.time == span.start[11:16]:
+                return DateSpan(span.start, f"{span.start[:10]}T{t.end_time}")
     matches = [m for m in find_date_matches(text, context_year=context_year, order=order)[:3]
                if m.span]
     if len(matches) >= 2 and _RANGE_GAP.match(text[matches[0].end:matches[1].start]):

@@ -160,6 +160,8 @@ def read_block(block: Block, base: str, columns: list[str | None] | None,
                                                         named)
     location = found.fields.get("location") or _field(block, cells, "location", selectors,
                                                       named)
+    if location and location.startswith("@"):
+        location = location.lstrip("@ ") or None  # "@ City Hall": calendars' "at"
     signal = bool(organiser or location or (date and date.end))
     inside_title = set(title_el.iter("a")) if title_el is not None else set()
     link_chars = sum(len(texts[a]) for part in block.parts for a in part.iter("a")

@@ -126,7 +126,7 @@ def clean_title(text: str) -> str | None:
                   r"\b\.?,?\s*", "", text, flags=re.I).strip(" -–—|:,;@")
     if re.match(r"(?:at|@)\b", text, re.I):
         return None  # "February 6 at 3 pm at the Chamber, 1210 W. Rosedale": a time and a place
-    bare = _TRAILING_DOC.sub("", text)
+    bare = _TRAILING_DOC.sub("", text).strip(" -–—|:,;@()[]/•·")
     if bare != text and MEETING_WORD.search(bare):
         text = bare  # "Board Meeting Agenda" names the meeting of its agenda
     if (sum(c.isalpha() for c in text) < 3 or _DOC_WORDS.match(text) or YEAR.fullmatch(text)
@@ -249,7 +249,10 @@ def read_fields(item: MeetingItem, lines: list[Line], columns: dict[int, str]) -
         own_title = clean_title(item.piece)
     item.title = own_title
     # time: the date's own, else the first after the date on its line, else in the item
-    if item.dated.time is None:
+    if item.dated.time is not None:  # "October 17, 2023, 7:00 PM - 9:00 PM": its end
+        item.time = next((t for t in find_times(item.piece)
+                          if t.time == item.dated.time and t.end_time), None)
+    else:
         item.time = _meeting_time(item.piece)
         if item.time is None:
             for j, text in zip(idx, texts, strict=True):
@@ -272,9 +275,10 @@ def read_fields(item: MeetingItem, lines: list[Line], columns: dict[int, str]) -
                     labelled = f"{labelled}, {texts[n + 1]}"
                 break
     column = ", ".join(lines[j].text.strip(" ,") for j in idx if columns.get(j) == "location")
-    item.location = (labelled or (column if 3 <= len(column) <= 300 else None)
-                     or _address_lines(lines, idx, item.dated.line, item.title)
-                     or _sentence_place(item, lines))
+    place = (labelled or (column if 3 <= len(column) <= 300 else None)
+             or _address_lines(lines, idx, item.dated.line, item.title)
+             or _sentence_place(item, lines))
+    item.location = place.lstrip("@ ") or None if place else None  # "@ City Hall": "at"
 
 
 def _meeting_time(text: str) -> TimeMatch | None:
@@ -391,5 +395,6 @@ def _default_place(text: str) -> str | None:
         loc = loc[:cut.start()] if cut else loc
         loc = loc.strip(" .,;:")
         if 3 <= len(loc) <= 200 and (_ADDRESS.search(loc) or _PLACE_WORDS.search(loc)):
-            return loc
+            # "held in the Board Room, 175 W. Jackson": the place is "Board Room, ..."
+            return re.sub(r"^the\s+(?=[A-Z])", "", loc)
     return None

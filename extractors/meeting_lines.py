@@ -158,7 +158,7 @@ def content_lines(page: Page, root: HtmlElement
         for event, node in walk:
             tag = node.tag if isinstance(node.tag, str) else ""
             if event == "start":
-                if (not tag or tag in SKIP_TAGS or
+                if (not tag or (tag in SKIP_TAGS and not _toggle(node)) or
                         (node is not top and (page.furniture(node) or _comments(node)))):
                     if tag in BLOCK_TAGS and buf:
                         flush()
@@ -204,6 +204,16 @@ def content_lines(page: Page, root: HtmlElement
         levels.clear()
         walk_from(widget, None)
     return out, ranges
+
+
+def _toggle(el: HtmlElement) -> bool:
+    """An accordion's button, whose text heads its panel ("2024"): inside a heading, or one
+    that opens and closes something (aria-expanded)."""
+    if el.tag != "button":
+        return False
+    parent = el.getparent()
+    return el.get("aria-expanded") is not None or (parent is not None and
+                                                   parent.tag in HEADING_TAGS)
 
 
 def events_widgets(furniture: HtmlElement) -> list[HtmlElement]:

@@ -147,7 +147,7 @@ def test_page_wide_time_and_place_fill_bare_dates():
     events = extract(html, URL, kind="events").events
     assert [e.start_date for e in events] == ["2021-01-11T15:00", "2021-02-08T15:00",
                                               "2021-03-15T15:00"]
-    assert {e.location for e in events} == {"the Board of Ethics, 740 N. Sedgwick, Ste. 500"}
+    assert {e.location for e in events} == {"Board of Ethics, 740 N. Sedgwick, Ste. 500"}
 
 
 def test_fields_never_come_from_the_neighbouring_row():
@@ -370,7 +370,7 @@ def test_a_default_place_still_ends_before_the_time():
       <h2>About</h2><p>Meetings are held at the Village Hall, 5 Elm Street at 6:30 p.m.</p>""")
     events = extract(html, URL, kind="events").events
     assert [(e.start_date, e.location) for e in events] == [
-        (f"2018-{md}T18:30", "the Village Hall, 5 Elm Street") for md in ("01-23", "02-20")]
+        (f"2018-{md}T18:30", "Village Hall, 5 Elm Street") for md in ("01-23", "02-20")]
 
 
 def test_a_contact_address_in_the_footer_is_no_meetings_place():
@@ -549,3 +549,37 @@ def test_a_meeting_time_after_words_like_posted_elsewhere_is_still_read():
     html = page("<ul><li>March 3, 2022 – Notice posted at City Hall, meeting at 6:30 p.m.</li>"
                 "<li>April 7, 2022 – Board Meeting, 6 p.m.</li></ul>")
     assert starts(html) == [("2022-03-03T18:30", None), ("2022-04-07T18:00", None)]
+
+
+def test_a_calendar_list_gives_the_clock_ranges_end_and_a_place_without_its_at_sign():
+    entry = ("<li><h3><a href='/Calendar.aspx?EID={n}'><span>{title}</span></a></h3>"
+             "<div class='subHeader'><div class='date'>{when}</div></div>"
+             "<p><span>@ </span>{place}</p><a href='/Calendar.aspx?EID={n}'>More Details</a></li>")
+    html = page("<ol>" + "".join(entry.format(n=n, title=t, when=w, place=p) for n, (t, w, p) in
+                                 enumerate((
+        ("City Council Regular Meeting", "October 17, 2023, 7:00 PM - 9:00 PM",
+         "City Hall Council Chambers, 800 E Monroe St"),
+        ("City Council Work Session", "November 7, 2023, 5:30 PM - 6:30 PM",
+         "Municipal Center West, 300 S 7th St")))) + "</ol>", title="Calendar")
+    events = extract(html, URL, kind="events").events
+    assert [(e.start_date, e.end_date, e.location) for e in events] == [
+        ("2023-10-17T19:00", "2023-10-17T21:00", "City Hall Council Chambers, 800 E Monroe St"),
+        ("2023-11-07T17:30", "2023-11-07T18:30", "Municipal Center West, 300 S 7th St")]
+
+
+def test_accordion_buttons_name_the_year_of_their_panels_and_the_page_states_time_and_place():
+    html = page("""<p>The Board meets on the third Thursday of each month at 9:00 a.m. unless
+      noted otherwise. All meetings are held in the Board Room, 175 W. Jackson Blvd., Suite
+      1650, Chicago, IL 60604.</p>
+      <h3><button>2024</button></h3><div><ul>
+      <li>January 18 – <a href="/a1.pdf">Agenda</a> | <a href="/m1.pdf">Minutes</a></li>
+      <li>February 15 (Special Meeting, 10:30 a.m.) – <a href="/a2.pdf">Agenda</a></li></ul></div>
+      <h3><button aria-expanded="false">2023</button></h3><div><ul>
+      <li>December 14 – <a href="/a3.pdf">Agenda</a></li></ul></div>""",
+                title="Board of Directors")
+    events = extract(html, URL, kind="events").events
+    assert [(e.start_date, e.title) for e in events] == [
+        ("2024-01-18T09:00", "Board of Directors"), ("2024-02-15T10:30", "Special Meeting"),
+        ("2023-12-14T09:00", "Board of Directors")]
+    assert {e.location for e in events} == {
+        "Board Room, 175 W. Jackson Blvd., Suite 1650, Chicago, IL 60604"}
