@@ -206,9 +206,11 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         rf"(?<![\d.])(?P<m>\d{{1,2}}){_SP}[月월]{_SP}(?P<d>\d{{1,2}}){_SP}[日일]"
         rf"(?:{_WEEKDAY_BRACKET})?{_CJK_TIME}"
     ),
-    # 30 September 2016, 9th October 2007, the 20th of October, 13-15 June 2007, 2 janv. 2005
+    # 30 September 2016, 9th October 2007, the 20th of October, 13-15 June 2007, 2 janv. 2005,
+    # and notices' "the 14th day of March, 2023"
     "dmy": re.compile(
-        rf"{_WORD_DATE_START}{_DAYS}{_SP}(?:of{_SP1})?{_month('mn')}(?:,?{_SP}{_YEAR})?{_TIME}",
+        rf"{_WORD_DATE_START}{_DAYS}{_SP}(?:(?:day{_SP1})?of{_SP1})?{_month('mn')}"
+        rf"(?:,?{_SP}{_YEAR})?{_TIME}",
         re.IGNORECASE,
     ),
     # July 18 d., 2017; September 30, 2020; Gruodžio 11 d., 2017; On August 23 rd; June 13-15

@@ -247,6 +247,8 @@ def read_fields(item: MeetingItem, lines: list[Line], columns: dict[int, str]) -
                 break
     if own_title is None and not item.dated.tile:
         own_title = clean_title(item.piece)
+    if own_title is not None and len(own_title) > 80:  # a sentence: the meeting it names
+        own_title = _prose_title(own_title) or own_title
     item.title = own_title
     # time: the date's own, else the first after the date on its line, else in the item
     if item.dated.time is not None:  # "October 17, 2023, 7:00 PM - 9:00 PM": its end
@@ -278,7 +280,29 @@ def read_fields(item: MeetingItem, lines: list[Line], columns: dict[int, str]) -
     place = (labelled or (column if 3 <= len(column) <= 300 else None)
              or _address_lines(lines, idx, item.dated.line, item.title)
              or _sentence_place(item, lines))
-    item.location = place.lstrip("@ ") or None if place else None  # "@ City Hall": "at"
+    # "@ City Hall" is "City Hall"; so is "[held in] the City Hall"
+    item.location = re.sub(r"^the\s+(?=[A-Z])", "", place.lstrip("@ ")) or None \
+        if place else None
+
+
+# the meeting a sentence announces: "a special meeting of the Board of Trustees will be held",
+# "The Finance Committee will meet"
+_PROSE_MEETING = re.compile(
+    r"\b(?:a|an|the)\s+((?:[\w'&-]+\s+){0,4}?(?:meeting|session|hearing)"
+    r"(?:\s+of\s+the\s+(?:[A-Z][\w'&-]*\s*(?:of\s+|and\s+|&\s+)?){1,6})?)\s*"
+    r"(?:will|shall|is|has been|to be)\b|"
+    r"\b(?:the\s+)?((?:[A-Z][\w'&-]*\s+){0,5}(?:Board|Committee|Commission|Council)"
+    r"(?:\s+of\s+[A-Z][\w'&-]*(?:\s+[A-Z][\w'&-]*){0,3})?)\s+(?:will|shall)\s+"
+    r"(?:meet|hold|convene)\b")
+
+
+def _prose_title(text: str) -> str | None:
+    """The meeting a paragraph announces, as a title; None when it names none."""
+    m = _PROSE_MEETING.search(text)
+    if m is None:
+        return None
+    name = re.sub(r"^the\s+", "", norm(m.group(1) or m.group(2)), flags=re.I)
+    return name[:1].upper() + name[1:] if 3 <= len(name) <= 100 else None
 
 
 def _meeting_time(text: str) -> TimeMatch | None:

@@ -229,7 +229,18 @@ def _sibling_item(parent: HtmlElement, node: HtmlElement, outer: tuple[int, int]
         if child is not None and child is not node and child.tag == node.tag and \
                 (child.get("class") or "") == (node.get("class") or ""):
             return True
+    if node.tag == "li" and _linked(node):
+        # a list of linked entries ("2023-01-12 Board Minutes", "Budget 2023"): each entry is
+        # its own, dated or not; a meeting's undated detail lines (its time, its room) link
+        # nowhere
+        kind = node.get("class") or ""
+        return any(sib is not node and sib.tag == "li" and (sib.get("class") or "") == kind
+                   and _linked(sib) for sib in parent)
     return False
+
+
+def _linked(el: HtmlElement) -> bool:
+    return any(a.get("href") for a in el.iter("a"))
 
 
 def _child_of(parent: HtmlElement, el: HtmlElement) -> HtmlElement | None:

@@ -32,6 +32,8 @@ FORMS = [
     # February as schedules misspell it
     ("Feburary 21, 2018", None, "2018-02-21", None),
     ("Febuary 3 2020", None, "2020-02-03", None),
+    # a legal notice's "the 14th day of March, 2023"
+    ("Tuesday, the 14th day of March, 2023", None, "2023-03-14", None),
     # Lithuanian, all twelve months, genitive and nominative, any case
     ("2018 m. sausio 5 d.", None, "2018-01-05", None),
     ("2018 m. vasario 5 d.", None, "2018-02-05", None),

@@ -330,7 +330,7 @@ def test_a_teaser_cut_short_yields_to_the_full_description_of_the_same_meeting()
     html = page(card.format(d="September 20") + card.format(d="December 13"))
     events = extract(html, URL, kind="events").events
     assert [(e.start_date, e.location) for e in events] == [
-        (f"2019-{md}T10:00", "the Administration Building located at 69 W. Washington St., "
+        (f"2019-{md}T10:00", "Administration Building located at 69 W. Washington St., "
                              "22nd Floor, Springfield, Illinois") for md in ("09-20", "12-13")]
 
 
@@ -583,3 +583,18 @@ def test_accordion_buttons_name_the_year_of_their_panels_and_the_page_states_tim
         ("2023-12-14T09:00", "Board of Directors")]
     assert {e.location for e in events} == {
         "Board Room, 175 W. Jackson Blvd., Suite 1650, Chicago, IL 60604"}
+
+
+def test_a_list_of_linked_documents_keeps_each_entry_its_own_and_a_notice_names_its_meeting():
+    html = page("""<p><strong>Thursday, January 12, 2023</strong><br>6:00 p.m.<br>Location:
+      Harold Washington Library, 400 S. State St.<br><a href="/a1.pdf">Agenda</a></p>
+      <p>NOTICE IS HEREBY GIVEN that a special meeting of the Board of Trustees will be held on
+      Tuesday, the 14th day of March, 2023, at 10:00 a.m., in the Board Room, 400 S. State St.,
+      Chicago, Illinois.</p>
+      <ul><li><a href="/d/1.pdf">2023-01-12 Board Minutes</a></li>
+      <li><a href="/d/budget.pdf">Budget 2023</a></li></ul>""")
+    events = extract(html, URL, kind="events").events
+    assert [(e.start_date, e.title, e.location) for e in events] == [
+        ("2023-01-12T18:00", "Board", "Harold Washington Library, 400 S. State St."),
+        ("2023-03-14T10:00", "Special meeting of the Board of Trustees",
+         "Board Room, 400 S. State St., Chicago, Illinois")]
