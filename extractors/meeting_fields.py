@@ -27,6 +27,10 @@ _LABEL_ONLY = re.compile(r"^(?:(?:full|additional|event|meeting)\s+)?(?:start|st
                          r"when|date|dates|time|times|location|where|place|venue|details|"
                          r"description|information|info)\W*$", re.I)
 # a line, or what is left of one, that names a document of a meeting, not the meeting
+# a meeting's documents in French, German, Dutch, Spanish, Italian, Lithuanian
+_FOREIGN_DOCS = (r"ordre du jour|procès-verbal|compte[- ]rendu|tagesordnung|protokoll|"
+                 r"niederschrift|agenda|notulen|verslag|orden del día|acta|verbale|darbotvarkė|"
+                 r"protokol(?:as|ai)|sprendim(?:as|ai)")
 _DOC_WORDS = re.compile(
     r"^(?:download|view|watch|listen|click|open|print|subscribe|register)\b.*$|"
     r"^(?:(?:regular|special|open|closed|full|board|meeting|public|final|draft|revised|"
@@ -34,11 +38,16 @@ _DOC_WORDS = re.compile(
     r"(?:agendas?|minutes|video|audio|notices?|pdf|presentations?|packets?|summary|transcripts?|"
     r"recordings?|view|download|click here|here|documents?|materials?|attachments?|"
     r"(?:watch|listen)(?: live)?|live ?stream|report|details|more|read more|info|information|"
-    r"(?:view|see) (?:the )?(?:minutes|agenda|video|notice)|forthcoming|tbd|tba)"
-    r"(?:\s*(?:[-–—|/&,+]|and)\s*.*)?$", re.I)
+    r"(?:view|see) (?:the )?(?:minutes|agenda|video|notice)|forthcoming|tbd|tba|" + _FOREIGN_DOCS
+    + r")(?:\s*(?:[-–—|/&,+]|and)\s*.*)?$", re.I)
 _TRAILING_DOC = re.compile(
     r"(?:\s*[-–—|:,]?\s*(?:agendas?|minutes|video|audio|notices?|public notice|packets?|"
-    r"presentations?|transcripts?|recordings?|summary|documents?|materials?))+$", re.I)
+    r"presentations?|transcripts?|recordings?|summary|documents?|materials?|" + _FOREIGN_DOCS
+    + r"))+$", re.I)
+# a line of document links only, separated by spaces ("Tagesordnung Protokoll", "Agenda Minutes")
+_ONLY_DOCS = re.compile(
+    r"^(?:(?:agendas?|minutes|video|audio|notices?|packets?|presentations?|transcripts?|"
+    r"recordings?|summary|documents?|materials?|pdf|" + _FOREIGN_DOCS + r")\W*)+$", re.I)
 # a post's stamp and byline ("Posted on August 15, 2023 by ...", "Posted in Minutes"): no title
 _BYLINE = re.compile(
     r"^(?:(?:posted|published|updated|amended|modified|filed|written|submitted)\b|by\s)", re.I)
@@ -51,7 +60,15 @@ _STREET_WORDS = (r"st|street|ave|avenue|blvd|boulevard|rd|road|dr|drive|pl|place
 _ADDRESS = re.compile(
     r"(?<![\w#/.-])\d{1,6}[A-Za-z]?\s+(?:(?:[NSEW]|North|South|East|West)\.?\s+"
     r"[A-Z0-9][\w'.-]*|(?<!(?:19|20)\d\d\s)(?:[A-Z0-9][\w'.-]*\s+){1,4}?(?i:" + _STREET_WORDS
-    + r")\b)")
+    + r")\b)|"
+    # the number first, then the street's kind: "12 rue de la République", "5 via Roma"
+    r"(?<![\w#/.-])\d{1,4}(?:\s?(?:bis|ter|[a-z]))?,?\s+(?i:rue|avenue|av\.|boulevard|bd|"
+    r"place|chemin|allée|quai|impasse|cours|route|via|viale|piazza|calle|avenida|paseo|rua)"
+    r"\s+\w|"
+    # the street's name, then its number: "Hauptstraße 12", "Gedimino pr. 38", "Keizersgracht 1"
+    r"\b[A-ZÄÖÜĄČĘĖĮŠŲŪŽ][\w'’.-]*(?:\s+[A-ZĄČĘĖĮŠŲŪŽ]?[\w'’.-]+)?(?:straße|strasse|str\.|"
+    r"weg|platz|allee|gasse|laan|straat|plein|gracht|\s(?i:g\.|gatvė|pr\.|prospektas|al\.|"
+    r"alėja|aikštė|ul\.|ulica))\s*\d{1,4}[a-z]?\b")
 # "Chicago, IL 60602", "Naperville, IL", "Springfield, Illinois 62701",
 # "Suite 165", "Room 1103", "2nd Floor"
 _PLACE_TAIL = re.compile(
@@ -63,20 +80,24 @@ _PLACE_WORDS = re.compile(
     r"\b(?:hall|center|centre|building|office|offices|room|boardroom|library|school|chamber|"
     r"headquarters|fieldhouse|auditorium|campus|college|university|church|station|theater|"
     r"theatre|hotel|court ?house|suite|floor|plaza|park district|community center|city hall|"
-    r"village hall|town hall)\b", re.I)
+    r"village hall|town hall|siège|salle|mairie|hôtel de ville|rathaus|saal|sitzungssaal|"
+    r"raum|salė|sala|aula)\b", re.I)
 _LOCATION_LABEL = re.compile(
     r"^(?:(?:meeting|hearing|event)\s+)?(?:location|place|venue|where|address)\s*[:\-–]?\s+"
     r"(?P<value>\S.*)$", re.I)
 # "Meetings are held at X", "will initially occur monthly at X", "meets ... in X"
 _DEFAULT_VERB = re.compile(
     r"\b(?:held|hosted|take place|takes place|occur|occurs|meets?|convenes?|located|"
-    r"scheduled|begins?|starts?|starting)\b", re.I)
+    r"scheduled|begins?|starts?|starting|lieu|tiennent|tient|réunit|réunissent|finden|findet|"
+    r"tagt|tagen|vyksta|vyks)\b", re.I)
 _LABEL_ALONE = re.compile(
     r"^(?:(?:meeting|hearing|event)\s+)?(?:location|place|venue|where|address)\s*:?$", re.I)
-_AT_PLACE = re.compile(r"\b(?:at|in)\s+(?=(?:the\s+)?[A-Z0-9])")
+_AT_PLACE = re.compile(r"\b(?:at|in)\s+(?=(?:the\s+)?[A-Z0-9])|"
+                       r"(?<!\w)(?:(?:au|à la|à|dans la|dans le|im|in der|in den)\s+|"
+                       r"à l['’])(?=\w)")
 _PLACE_END = re.compile(
     r",?\s+(?:unless|until|except|beginning|starting|and will|on the|on (?:mon|tue|wed|thu|fri|"
-    r"sat|sun)|from \d|every)\b|;|"
+    r"sat|sun)|from \d|every|statt)\b|;|"
     # "at 10 a.m.", "@ 6:30pm" (not "located at 69 W. Washington St.")
     r"\s+(?:at|@)\s*\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]\.?m\b|noon)|\s+@\s*\d|:$|,\s*to$|"
     # "..., Chicago, Illinois, to consider the following:": the meeting's business
@@ -121,7 +142,8 @@ def clean_title(text: str) -> str | None:
     text = _STATUS.sub(" ", text)
     text = re.sub(r"\.(?:pdf|docx?|html?)\b", " ", text, flags=re.I)
     text = norm(text).strip(" -–—|:,;@()[]/•·")
-    text = re.sub(r"\s+(?:on|at|for|of)$", "", text, flags=re.I)
+    text = re.sub(r"\s+(?:on|at|for|of|du|de la|de l'|des|de|le|la|vom|am|des|der|del|di)$",
+                  "", text, flags=re.I)
     text = re.sub(r"^(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|wed|thu|fri|sat|sun)"
                   r"\b\.?,?\s*", "", text, flags=re.I).strip(" -–—|:,;@")
     if re.match(r"(?:at|@)\b", text, re.I):
@@ -130,6 +152,7 @@ def clean_title(text: str) -> str | None:
     if bare != text and MEETING_WORD.search(bare):
         text = bare  # "Board Meeting Agenda" names the meeting of its agenda
     if (sum(c.isalpha() for c in text) < 3 or _DOC_WORDS.match(text) or YEAR.fullmatch(text)
+            or _ONLY_DOCS.match(text)
             or _LABEL_ONLY.match(text) or _BYLINE.match(text) or token_kind(text) is not None):
         return None
     return text
@@ -411,6 +434,13 @@ def _default_place(text: str) -> str | None:
     if verb is None:
         return None
     rest = text[verb.end():]
+    cut = _PLACE_END.search(rest)
+    right_after = rest[:cut.start()] if cut else rest
+    if not _AT_PLACE.search(right_after) and len(right_after) <= 120 and \
+            _ADDRESS.search(right_after):
+        # no preposition, as languages with a locative case write it: "Posėdžiai vyksta
+        # Agentūros posėdžių salėje, Gedimino pr. 38, Vilnius."
+        return right_after.strip(" .,;:")
     for m in _AT_PLACE.finditer(rest):
         loc = rest[m.end():]
         if re.match(r"(?:the\s+)?\d{1,2}(?::\d\d)?\s*[ap]\.?m|\d{1,2}:\d\d", loc, re.I):

@@ -63,7 +63,8 @@ def posted_before(before: str) -> bool:
 
 _MEETING_VERB = re.compile(
     r"\b(?:held|hold|holds|scheduled|rescheduled|meet|meets|convene|convenes|take place|"
-    r"takes place|will be|next meeting|meeting (?:is|will|on))\b[^.]{0,60}$", re.I)
+    r"takes place|will be|next meeting|meeting (?:is|will|on)|aura lieu|se tiendra|se réunira|"
+    r"findet|tagt|vyks)\b[^.]{0,60}$", re.I)
 # "End" / "To" before a date: the end of the meeting above, not a meeting
 _WEEKDAY_LEAD = re.compile(r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s*$", re.I)
 _END_LABEL = re.compile(r"^\W*(?:end|ends|end date|end time|to|until|finish)\W*$", re.I)
@@ -75,7 +76,12 @@ _REFERENCE = re.compile(
 # a machine timestamp shown as text ("2018-09-18T15:28:17+00:00"): when a post was saved
 _STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
 MEETING_WORD = re.compile(
-    r"\b(?:meetings?|meets|sessions?|hearings?|board|commission|committee|council)\b", re.I)
+    r"\b(?:meetings?|meets|sessions?|hearings?|board|commission|committee|council|"
+    # French, German, Dutch, Spanish, Italian, Lithuanian: agencies publish schedules in them
+    r"réunions?|séances?|conseil|comités?|assemblées?|sitzung(?:en)?|versammlung(?:en)?|"
+    r"ausschuss(?:es)?|vorstand(?:es)?|vergadering(?:en)?|zitting(?:en)?|reuni[oó]n(?:es)?|"
+    r"sesi[oó]n(?:es)?|consejo|riunion[ei]|sedut[ae]|consiglio|posėd\w*|susitikim\w*|"
+    r"taryb\w*|komitet\w*)\b", re.I)
 _WEEKDAY = re.compile(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?$", re.I)
 _MONTH_TOKEN = re.compile(
     r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?$", re.I)

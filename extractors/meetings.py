@@ -75,20 +75,22 @@ DENSE_SHARE = 0.5
 SECTION_LOOKBACK = 12  # headings above an item searched for its section's name
 MIN_SCRIPTED = 2  # meetings a page must show before its scripts' are left unread
 _MEETING_STEMS = ("meeting", "agenda", "minutes", "hearing", "board of", "commission",
-                  "committee", "council")
+                  "committee", "council", "réunion", "séance", "conseil", "sitzung", "ausschuss",
+                  "vergadering", "reunión", "sesión", "riunion", "posėd")
 # a page's name that says it lists meetings (plural, or a schedule: a news page's title
 # names "a meeting" or "a hearing" in passing)
 _MEETINGS_PAGE = re.compile(
     r"\b(?:meetings|agendas|minutes|hearings|meeting (?:schedule|calendar|dates|information|"
-    r"notices?|archive))\b", re.I)
+    r"notices?|archive)|réunions|séances|conseil d'administration|sitzungen|sitzungstermine|"
+    r"vergaderingen|reuniones|sesiones|riunioni|posėdžiai)\b", re.I)
 # how an introduction names a schedule of meetings (see _lead_in)
 _SCHEDULE_NAMED = re.compile(
     r"\bmeetings? (?:schedule|calendar|dates)\b|\bschedule of (?:\w+ ){0,3}meetings\b", re.I)
 MAX_HEADS = 200  # items whose heading is read for what the page calls them
 # a short line of an item that opens by naming a meeting ("Meeting Location ...", "Public
 # Hearing", "Community Meetings"), not a headline that mentions one in passing
-_MEETING_LABEL = re.compile(r"^(?:[\w'’-]+\s+){0,2}(?:meetings?|hearings?|agendas?|minutes)\b",
-                            re.I)
+_MEETING_LABEL = re.compile(r"^(?:[\w'’-]+\s+){0,2}(?:meetings?|hearings?|agendas?|minutes|"
+                            r"réunions?|séances?|sitzung(?:en)?|posėd\w*)\b", re.I)
 
 
 @dataclass(frozen=True, slots=True)

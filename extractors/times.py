@@ -40,6 +40,24 @@ _TIME_RE = re.compile(
     + r"(?:" + _RANGE_SEP + _clock("h2", "m2", "ap2") + r")?",
     re.IGNORECASE,
 )
+# the 24-hour clock with a unit, as French, German and Lithuanian pages write it: "14h00",
+# "14 h 30", "9h30 à 12h", "14 Uhr", "14.30 Uhr", "14 val."
+
+
+def _unit_clock(h: str, m: str, u: str) -> str:
+    return (rf"(?P<{h}>[01]?\d|2[0-3])(?:{_SP}(?P<{u}h>h){_SP}(?P<{m}>[0-5]\d)?(?![^\W\d_])"
+            rf"(?!{_SP}min)"
+            rf"|(?:[:.](?P<{m}x>[0-5]\d))?{_SP}(?P<{u}>uhr|val\.?|óra)(?![^\W\d_]))")
+
+
+_UNIT_TIME_RE = re.compile(
+    r"(?<![\w:.,/-])" + _unit_clock("h", "m", "u")
+    + rf"(?:{_SP}(?:[-–—]|à|a|bis|iki|to|until){_SP}" + _unit_clock("h2", "m2", "u2") + ")?",
+    re.IGNORECASE,
+)
+# before a bare "14h": the word that makes it a time ("à 14h", "um 14 Uhr" needs none)
+_UNIT_LEAD = re.compile(r"(?:\bà|\ba|\bde|\bdès|\bvers|\bat|\bfrom|\bnuo)\s*$", re.I)
+_UNIT_AFTER = re.compile(r"[ \t\u00a0]{0,2}(?:uhr|val\.?|h)(?![^\W\d_])", re.I)
 _DIGIT = re.compile(r"\d")
 _NOON = re.compile(r"(?<![^\W\d_])(?P<w>noon|midday|midnight)(?![^\W\d_])", re.IGNORECASE)
 # a zone abbreviation right after a time: "10:00 AM CST"
@@ -109,6 +127,8 @@ def _read(m: re.Match[str]) -> TimeMatch | None:
         if start is None:
             return None
     stop = second.stop if second is not None else first.stop
+    unit = _UNIT_AFTER.match(m.string[stop:stop + 8])
+    stop += unit.end() if unit else 0  # "14:00 Uhr" is one time, its unit with it
     zone = _ZONE_AFTER.match(m.string[stop:stop + 8])
     return TimeMatch(m.start(), stop, f"{start[0]:02d}:{start[1]:02d}",
                      f"{end[0]:02d}:{end[1]:02d}" if end and end != start else None,
@@ -124,6 +144,8 @@ def find_times(text: str) -> list[TimeMatch]:
             t = _read(m)
             if t is not None:
                 found.append(t)
+    if "h" in head or "H" in head or "val" in head or "ra" in head:
+        _unit_times(head, found)
     if "oon" in head or "OON" in head or "idnight" in head or "IDNIGHT" in head:
         taken = [(t.start, t.end) for t in found]
         for m in _NOON.finditer(head):
@@ -132,6 +154,29 @@ def find_times(text: str) -> list[TimeMatch]:
                 found.append(TimeMatch(m.start(), m.end(), clock))
         found.sort(key=lambda t: t.start)
     return found
+
+
+def _unit_times(head: str, found: list[TimeMatch]) -> None:
+    """Add the unit clocks of `head` ("14h00", "14 Uhr") that no other time covers."""
+    taken = [(t.start, t.end) for t in found]
+    added = False
+    for m in _UNIT_TIME_RE.finditer(head):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        minute = m.group("m") or m.group("mx")
+        ranged = m.group("h2") is not None
+        if m.group("uh") and minute is None and not ranged and \
+                _UNIT_LEAD.search(head[max(0, m.start() - 8):m.start()]) is None:
+            continue  # "5h" alone is a duration as often as a time
+        start = f"{int(m.group('h')):02d}:{int(minute or 0):02d}"
+        end = None
+        if ranged:
+            minute2 = m.group("m2") or m.group("m2x")
+            end = f"{int(m.group('h2')):02d}:{int(minute2 or 0):02d}"
+        found.append(TimeMatch(m.start(), m.end(), start, end if end != start else None))
+        added = True
+    if added:
+        found.sort(key=lambda t: t.start)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -598,3 +598,33 @@ def test_a_list_of_linked_documents_keeps_each_entry_its_own_and_a_notice_names_
         ("2023-01-12T18:00", "Board", "Harold Washington Library, 400 S. State St."),
         ("2023-03-14T10:00", "Special meeting of the Board of Trustees",
          "Board Room, 400 S. State St., Chicago, Illinois")]
+
+
+@pytest.mark.parametrize(("lang", "body", "place"), [
+    ("fr", """<p>Les séances du conseil d'administration ont lieu au siège de l'Agence, 12 rue de
+      la République, 69002 Lyon.</p><h2>Calendrier des séances 2024</h2><ul>
+      <li>Séance du 12 mars 2024 à 14h00 – <a href="/o1.pdf">Ordre du jour</a></li>
+      <li>Séance du 18 juin 2024 à 10h30 – <a href="/o2.pdf">Ordre du jour</a></li></ul>""",
+     "siège de l'Agence, 12 rue de la République, 69002 Lyon"),
+    ("de", """<p>Die Sitzungen finden im Sitzungssaal der Agentur, Hauptstraße 12, 10117 Berlin
+      statt.</p><table><tr><th>Datum</th><th>Uhrzeit</th><th>Unterlagen</th></tr>
+      <tr><td>12.03.2024</td><td>14:00 Uhr</td><td><a href="/t1.pdf">Tagesordnung</a></td></tr>
+      <tr><td>18.06.2024</td><td>10:30 Uhr</td><td><a href="/t2.pdf">Tagesordnung</a>
+      <a href="/p2.pdf">Protokoll</a></td></tr></table>""",
+     "Sitzungssaal der Agentur, Hauptstraße 12, 10117 Berlin"),
+    ("lt", """<p>Posėdžiai vyksta Agentūros posėdžių salėje, Gedimino pr. 38, Vilnius.</p><ul>
+      <li>2024 m. kovo 12 d. 14 val. – <a href="/d1.pdf">Darbotvarkė</a></li>
+      <li>2024 m. birželio 18 d. 10.30 val. – <a href="/d2.pdf">Darbotvarkė</a>,
+      <a href="/p2.pdf">Protokolas</a></li></ul>""",
+     "Agentūros posėdžių salėje, Gedimino pr. 38, Vilnius"),
+])
+def test_schedules_in_french_german_and_lithuanian(lang, body, place):
+    html = (f"<html lang='{lang}'><head><title>Board</title></head><body><main><h1>Board</h1>"
+            f"{body}</main></body></html>")
+    for kind in ("events", "auto"):
+        events = extract(html, URL, kind=kind).events
+        assert [(e.start_date, e.location) for e in events] == [
+            ("2024-03-12T14:00", place), ("2024-06-18T10:30", place)], kind
+        # a document's name is no meeting's title
+        assert not any(word in e.title.lower() for e in events
+                       for word in ("ordre", "tagesordnung", "protokol", "darbotvarkė"))

@@ -25,13 +25,22 @@ from extractors.times import find_times, local_time, utc_offset, with_time, zone
     ("11 - 1 p.m.", ("11:00", "13:00")),
     ("1:00 PM to 4:00 PM", ("13:00", "16:00")),
     ("Tuesday, January 26, 9 a.m.", ("09:00", None)),
+    # the 24-hour clock with a unit: French, German, Lithuanian
+    ("12 mars 2024 à 14h00", ("14:00", None)),
+    ("le 12 mars à 14 h 30", ("14:30", None)),
+    ("de 9h30 à 12h", ("09:30", "12:00")),
+    ("rendez-vous à 9h", ("09:00", None)),
+    ("12.03.2024 um 14 Uhr", ("14:00", None)),
+    ("14.30 Uhr", ("14:30", None)),
+    ("2024 m. kovo 12 d. 14 val.", ("14:00", None)),
 ])
 def test_clock_times(text, expected):
     times = find_times(text)
     assert [(t.time, t.end_time) for t in times] == [expected]
 
 
-@pytest.mark.parametrize("text", ["Room 1103", "9.30", "9 - 5", "13 p.m.", "2019", "page 12"])
+@pytest.mark.parametrize("text", ["Room 1103", "9.30", "9 - 5", "13 p.m.", "2019", "page 12",
+                                  "a course of 5h per week", "3 h 30 min", "Hochhaus 12"])
 def test_not_clock_times(text):
     assert find_times(text) == []
 
