@@ -230,10 +230,14 @@ def events_widgets(furniture: HtmlElement) -> list[HtmlElement]:
             (furniture.get("role") or "").lower() in ("navigation", "banner", "contentinfo"):
         return []
     found: list[HtmlElement] = []
+    named = 0
     for el in furniture.iter(*_WIDGET_TAGS):
         names = f"{el.get('class') or ''} {el.get('id') or ''}"
         if not _WIDGET_NAME.search(names) or _MENU_NAME.search(names):
             continue
+        named += 1
+        if named > MAX_WIDGETS * 8 or len(found) >= MAX_WIDGETS:
+            break  # a sidebar of thousands of "event" boxes is no widget to read
         above = []  # its ancestors up to the furniture element
         for a in el.iterancestors():
             if a is furniture:

@@ -181,3 +181,18 @@ def test_random_bytes_either_parse_or_raise_extraction_error(data):
         extract(data, URL)
     except ExtractionError as exc:
         assert URL in str(exc)
+
+
+def test_a_sidebar_of_thousands_of_event_boxes_is_read_in_bounded_time_and_size():
+    # the sidebar's events widgets are read after the content: a hostile sidebar of 20,000
+    # boxes named "event", flat or nested, yields a handful of widgets, not a flood
+    flat = "".join(f"<div class='event-{i}'><ul><li>March {i % 28 + 1}, 2023</li>"
+                   f"<li>6 pm</li></ul></div>" for i in range(20_000))
+    nested = "".join(f"<div class='event-box'><p>March {i % 28 + 1}, 2023 at 6 pm</p>"
+                     for i in range(3_000)) + "</div>" * 3_000
+    for side in (flat, nested):
+        html = (f"<html><body><main><h1>Board meetings</h1><p>Board meeting March 3, 2023</p>"
+                f"</main><aside>{side}</aside></body></html>")
+        result, seconds = timed(html, "events")
+        assert seconds < 30
+        assert 1 <= len(result.events) <= 40
