@@ -48,6 +48,13 @@ _TRAILING_DOC = re.compile(
 _ONLY_DOCS = re.compile(
     r"^(?:(?:agendas?|minutes|video|audio|notices?|packets?|presentations?|transcripts?|"
     r"recordings?|summary|documents?|materials?|pdf|" + _FOREIGN_DOCS + r")\W*)+$", re.I)
+# what is left of a list of dates between two of them ("..., November 21, and December 19")
+_FUNCTION_WORDS = re.compile(r"(?:\W*\b(?:and|or|the|to|of|on|at|in|for|und|et|ir)\b)+\W*",
+                             re.I)
+# a schedule's label, not a meeting's name ("Regular meeting dates for 2019", "2018 meetings")
+_SCHEDULE_LABEL = re.compile(
+    r"^(?:[\w'’-]+\s+){0,3}(?:meeting\s+)?(?:dates|schedule|calendar)\b(?:\s+(?:for|of)\b)?"
+    r"[\s\d:,-]*$|^(?:19|20)\d\d\s+meetings\W*$", re.I)
 # a post's stamp and byline ("Posted on August 15, 2023 by ...", "Posted in Minutes"): no title
 _BYLINE = re.compile(
     r"^(?:(?:posted|published|updated|amended|modified|filed|written|submitted)\b|by\s)", re.I)
@@ -152,7 +159,8 @@ def clean_title(text: str) -> str | None:
     if bare != text and MEETING_WORD.search(bare):
         text = bare  # "Board Meeting Agenda" names the meeting of its agenda
     if (sum(c.isalpha() for c in text) < 3 or _DOC_WORDS.match(text) or YEAR.fullmatch(text)
-            or _ONLY_DOCS.match(text)
+            or _ONLY_DOCS.match(text) or _FUNCTION_WORDS.fullmatch(text)
+            or _SCHEDULE_LABEL.match(text)
             or _LABEL_ONLY.match(text) or _BYLINE.match(text) or token_kind(text) is not None):
         return None
     return text

@@ -13,11 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 
 import lxml.etree as etree
 from lxml.html import HtmlElement
 
-from extractors.dates import find_date_matches, parse_date
+from extractors.dates import DateMatch, find_date_matches, parse_date
 from extractors.html import norm
 from extractors.registry import Page
 from extractors.xpaths import BLOCK_TAGS, COMMENTS_RE, HEADING_TAGS, LINE_BREAK_TAGS, SKIP_TAGS
@@ -48,6 +49,9 @@ MAX_WIDGETS = 4
 # before its text ("/content/dam/.../2019Standards_Tests.pdf2019 Meetings:"); not the line's words
 _FILE_PATH = re.compile(
     r"(?:https?://|/)\S*?\.(?:pdf|docx?|xlsx?|pptx?|html?|aspx?|php|jpe?g|png)(?![a-z])", re.I)
+_LIST_GAP = re.compile(r"\s*(?:[,;|/•·]\s*)?(?:and\s+|&\s+)?")
+_MONTH_WORD = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d", re.I)
 _GLUED = re.compile(r"[\s,;|/()\-–—]*$")  # nothing but separators between two dates
 # a stamp's words, date and clock time up to where a time was found ("Posted Oct 13, 2023 ")
 _STAMPED = re.compile(
@@ -366,7 +370,7 @@ def find_dated(lines: list[Line], page: Page, root: HtmlElement) -> list[Dated]:
                 year = heading_year
             continue
         context = _panel_year(line.owner, labels, root)
-        context = context if context is not None else year
+        context = context if context is not None else (lead_year(text) or year)
         dated = _line_dates(text, i, context, lambda: _order(order, lines, page)) \
             if context is not None else own
         for d in dated or []:
@@ -394,6 +398,7 @@ def _line_dates(text: str, i: int, context: int | None, month_first: Callable[[]
     out: list[Dated] = []
     seen_day_month = False
     posted_end = -1  # where the last "posted on" date ended
+    listed = len(text) > PROSE and _date_list(text, matches)
     for m in matches:
         if m.span is None:
             seen_day_month = seen_day_month or _day_month(m.text)
@@ -411,7 +416,8 @@ def _line_dates(text: str, i: int, context: int | None, month_first: Callable[[]
             continue
         if _REFERENCE.search(before) or _STAMP.match(m.text):
             continue
-        if len(text) > PROSE and not _meeting_sentence(text[max(0, m.start - 160):m.start]):
+        if len(text) > PROSE and not listed and not _meeting_sentence(
+                text[max(0, m.start - 160):m.start]):
             continue
         day, time = start[:10], start[11:16] or None
         numeric = _NUMERIC_START.match(m.text.strip())
@@ -423,6 +429,24 @@ def _line_dates(text: str, i: int, context: int | None, month_first: Callable[[]
         end = m.span.end[:10] if m.span.end and len(m.span.end) >= 10 else None
         out.append(Dated(i, m.start, m.end, day, time, end if end != day else None))
     return out if seen_day_month else None
+
+
+def _date_list(text: str, matches: list[DateMatch]) -> bool:
+    """A line that lists dates, not prose: three or more, with nothing but separators between
+    them ("January 17, February 21, March 14, and April 18")."""
+    if len(matches) < 3:
+        return False
+    return all(_LIST_GAP.fullmatch(text[a.end:b.start])
+               for a, b in pairwise(matches))
+
+
+def lead_year(text: str) -> int | None:
+    """The one year a line names before its first date ("Regular meeting dates for 2019:
+    January 17, February 21, ..."), for the dates of that line without one."""
+    first = _MONTH_WORD.search(text)
+    head = text[:first.start()] if first else ""
+    years = set(YEAR.findall(head)) if len(head) <= 80 else set()
+    return int(years.pop()) if len(years) == 1 else None
 
 
 def _meeting_sentence(before: str) -> bool:

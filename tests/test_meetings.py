@@ -628,3 +628,27 @@ def test_schedules_in_french_german_and_lithuanian(lang, body, place):
         # a document's name is no meeting's title
         assert not any(word in e.title.lower() for e in events
                        for word in ("ordre", "tagesordnung", "protokol", "darbotvarkė"))
+
+
+def test_a_line_listing_the_years_dates_after_naming_the_year():
+    html = page("""<p>The Police Board's regular public meetings are held at 7:30 p.m. at Chicago
+      Public Safety Headquarters, 3510 South Michigan Avenue, Chicago.</p>
+      <p><strong>Regular meeting dates for 2019:</strong> January 17, February 21, March 14, April
+      18, May 16, June 20, July 18, August 15, September 19, October 17, November 21, and
+      December 19.</p><p><strong>2018 meetings:</strong> January 18 | February 15</p>""",
+                title="Public Meetings")
+    events = extract(html, URL, kind="events").events
+    assert [e.start_date[:10] for e in events] == [
+        f"2019-{md}" for md in ("01-17", "02-21", "03-14", "04-18", "05-16", "06-20", "07-18",
+                                "08-15", "09-19", "10-17", "11-21", "12-19")] + [
+        "2018-01-18", "2018-02-15"]
+    assert {(e.start_date[10:], e.title, e.location) for e in events} == {
+        ("T19:30", "Public Meetings",
+         "Chicago Public Safety Headquarters, 3510 South Michigan Avenue, Chicago")}
+
+
+def test_a_long_sentence_with_dates_is_still_prose_unless_it_lists_them():
+    html = page("<p>" + "The council adopted the plan on March 3, 2022 after long debate about "
+                "roads, parks and schools in every district of the city, and the mayor signed it "
+                "on March 9, 2022 in front of the press, residents and many guests.</p>")
+    assert starts(html) == []
