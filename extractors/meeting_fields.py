@@ -174,6 +174,12 @@ def _address_lines(lines: list[Line], idx: list[int], dated_line: int, title: st
         text = lines[j].text
         if j == dated_line or not _ADDRESS.search(text) or len(text) > 200:
             continue
+        if len(text) > 60 and _DEFAULT_VERB.search(text):
+            # a sentence ("The committee meets at 10:00 am in the County Building located at
+            # 69 W. Washington St."): the place it names, not the sentence
+            said = _default_place(text)
+            if said:
+                return said
         parts = [text]
         if n > 0 and idx[n - 1] != dated_line:
             before = lines[idx[n - 1]].text
@@ -272,6 +278,9 @@ def read_fields(item: MeetingItem, lines: list[Line], columns: dict[int, str]) -
             if j == item.dated.line or (column in _NOT_TITLE_COLUMNS and not (
                     column == "docs" and MEETING_WORD.search(text))):
                 continue  # an "Agenda" column's link may name its meeting, not a document
+            split = _around_time(text)
+            if split is not None and split[0] and not _ADDRESS.search(split[0]):
+                text = split[0]  # "Regular Meeting, 6:00 PM, Room 101": what the time follows
             if (clean_title(text) and not _ADDRESS.search(text) and not _PLACE_TAIL.match(text)
                     and not _LOCATION_LABEL.match(text) and len(text) <= 150):
                 own_title = clean_title(text)
@@ -309,11 +318,69 @@ def read_fields(item: MeetingItem, lines: list[Line], columns: dict[int, str]) -
                 break
     column = ", ".join(lines[j].text.strip(" ,") for j in idx if columns.get(j) == "location")
     place = (labelled or (column if 3 <= len(column) <= 300 else None)
+             or _after_time(item, lines)
              or _address_lines(lines, idx, item.dated.line, item.title)
-             or _sentence_place(item, lines))
+             or _sentence_place(item, lines)
+             or _name_only_place(item, lines))
     # "@ City Hall" is "City Hall"; so is "[held in] the City Hall"
     item.location = re.sub(r"^the\s+(?=[A-Z])", "", place.lstrip("@ ")) or None \
         if place else None
+
+
+# what follows a time in a line of fields: a separator, then a name or a number
+_FIELD_BREAK = re.compile(r"\s*[,;|–—-]\s*[A-Z0-9]")
+
+
+def _around_time(text: str) -> tuple[str, str] | None:
+    """A line of fields around its one clock time, "Budget Hearing, 5:30 PM, Room 101": the
+    text before the time and after it, separators stripped; None without exactly one time."""
+    if len(text) > 200:
+        return None
+    times = find_times(text)
+    if len(times) != 1:
+        return None
+    t = times[0]
+    before, after = text[:t.start], text[t.end:]
+    if (after.strip() and not _FIELD_BREAK.match(after)) or len(before) > 80:
+        return None  # a sentence goes on after its time ("at 10 am in the ..."): no fields
+    return before.strip(" ,;|–—-"), after.strip(" ,;|–—-")
+
+
+def _after_time(item: MeetingItem, lines: list[Line]) -> str | None:
+    """The place a line of fields names after its time ("..., 6:00 PM, Administration
+    Building, 541 N. Fairbanks Ct."), from the item's own lines or the date's piece."""
+    texts = [item.piece] + [lines[j].text for j in item.lines if j != item.dated.line]
+    for text in texts:
+        split = _around_time(text)
+        if split is None or not split[1] or len(split[1]) > 150:
+            continue
+        after = split[1]
+        if find_date_matches(after):
+            continue
+        if _ADDRESS.search(after) or _PLACE_TAIL.match(after) or (
+                _PLACE_WORDS.search(after) and _name_line(after)):
+            return after
+    return None
+
+
+# a place's name alone on a line: a few capitalised words, one of them a place word
+_NAME_WORDS = re.compile(r"^(?:(?:[A-Z0-9][\w'’.&-]*|of|the|and|de|du|la)\s*){1,6}$")
+
+
+def _name_only_place(item: MeetingItem, lines: list[Line]) -> str | None:
+    """A line of the item that only names a place ("Administration Building", "Room 101"):
+    not its title's line, without a date or a time."""
+    for j in item.lines:
+        text = lines[j].text.strip(" ,;")
+        if j == item.dated.line or len(text) > 60 or not _NAME_WORDS.match(text):
+            continue
+        if not (_PLACE_WORDS.search(text) or _PLACE_TAIL.match(text)):
+            continue
+        if (item.title and clean_title(text) == item.title) or find_times(text) or \
+                find_date_matches(text):
+            continue
+        return text
+    return None
 
 
 # the meeting a sentence announces: "a special meeting of the Board of Trustees will be held",

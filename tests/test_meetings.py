@@ -652,3 +652,30 @@ def test_a_long_sentence_with_dates_is_still_prose_unless_it_lists_them():
                 "roads, parks and schools in every district of the city, and the mayor signed it "
                 "on March 9, 2022 in front of the press, residents and many guests.</p>")
     assert starts(html) == []
+
+
+def test_a_line_of_fields_around_its_time_and_a_place_named_alone_on_its_line():
+    html = page("""<h2>2024 Board Meeting Schedule</h2>
+      <dl><dt>Tuesday, January 9</dt><dd>Regular Meeting, 6:00 PM, Administration Building,
+      541 N. Fairbanks Ct.</dd><dt>Wednesday, March 13</dt><dd>Budget Hearing, 5:30 PM, Room
+      101</dd></dl><h2>Upcoming</h2><div class="cards">
+      <div class="card"><div class="card-date"><span>APR</span> <span>09</span></div><div>
+      <h4><a href="/e/1">Board Meeting</a></h4><p>6:00 PM – 8:00 PM</p>
+      <p>Administration Building</p></div></div>
+      <div class="card"><div class="card-date"><span>JUN</span> <span>11</span></div><div>
+      <h4><a href="/e/3">Finance Committee</a></h4><p>5:00 PM</p><p>Room 101</p></div></div>
+      </div>""")
+    events = extract(html, URL, kind="events").events
+    assert [(e.start_date, e.title, e.location) for e in events] == [
+        ("2024-01-09T18:00", "Regular Meeting", "Administration Building, 541 N. Fairbanks Ct."),
+        ("2024-03-13T17:30", "Budget Hearing", "Room 101"),
+        ("2024-04-09T18:00", "Board Meeting", "Administration Building"),
+        ("2024-06-11T17:00", "Finance Committee", "Room 101")]
+
+
+def test_a_sentence_after_its_time_is_no_line_of_fields():
+    html = page("""<p>Finance Committee – March 3, 2022</p><p>The committee meets at 10:00 am in
+      the County Building located at 69 W. Washington St., 22nd Floor.</p>""")
+    events = extract(html, URL, kind="events").events
+    assert [(e.start_date, e.location) for e in events] == [
+        ("2022-03-03T10:00", "County Building located at 69 W. Washington St., 22nd Floor")]
