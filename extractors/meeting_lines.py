@@ -294,6 +294,21 @@ def _panel_year(el: HtmlElement, labels: dict[str, int], root: HtmlElement) -> i
     return None
 
 
+def _selected_year(root: HtmlElement) -> int | None:
+    """The year an archive's year filter shows (`<select>` of years, one `selected`): the year
+    of the dates listed without one, until a heading names another."""
+    for select in root.iter("select"):
+        options = [o for o in select.iter("option")][:60]
+        years = [YEAR.fullmatch(norm(o.text_content())) for o in options]
+        if len(options) < 2 or sum(1 for y in years if y) * 2 < len(options):
+            continue
+        chosen = [y for o, y in zip(options, years, strict=True)
+                  if y and o.get("selected") is not None]
+        if len(chosen) == 1:
+            return int(chosen[0].group(0))
+    return None
+
+
 def _tab_labels(root: HtmlElement) -> dict[str, int]:
     """id -> year for tabs and panels labelled with a year: a tab linking to its panel
     (`href="#p2019"`, `aria-controls`) and elements whose own text is a year (their id)."""
@@ -347,7 +362,7 @@ def _month_first(lines: list[Line], page: Page) -> bool:
 def find_dated(lines: list[Line], page: Page, root: HtmlElement) -> list[Dated]:
     labels = _tab_labels(root)
     order: list[bool] = []  # the page's numeric date order, read when a line first needs it
-    year: int | None = None
+    year: int | None = _selected_year(root)
     found: list[Dated] = []
     skip_to = -1
     for i, line in enumerate(lines):

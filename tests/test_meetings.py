@@ -679,3 +679,16 @@ def test_a_sentence_after_its_time_is_no_line_of_fields():
     events = extract(html, URL, kind="events").events
     assert [(e.start_date, e.location) for e in events] == [
         ("2022-03-03T10:00", "County Building located at 69 W. Washington St., 22nd Floor")]
+
+
+def test_an_archives_year_filter_dates_the_entries_it_shows():
+    rows = "".join(f"<tr><td>{t}</td><td>{d}</td><td><a href='/a{n}.pdf'>Agenda</a></td></tr>"
+                   for n, (t, d) in enumerate((("Regular Board Meeting", "January 17"),
+                                               ("Special Board Meeting", "March 3"))))
+    shown = page("<form><select name='year'><option>2024</option><option selected>2023"
+                 "</option><option>2022</option></select></form><table><tr><th>Meeting</th>"
+                 f"<th>Date</th><th>Agenda</th></tr>{rows}</table>")
+    assert starts(shown) == [("2023-01-17", None), ("2023-03-03", None)]
+    # a select that is no year filter (or none chosen) dates nothing
+    unchosen = shown.replace("<option selected>", "<option>")
+    assert starts(unchosen) == []
