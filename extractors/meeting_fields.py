@@ -147,6 +147,7 @@ def clean_title(text: str) -> str | None:
     for t in reversed(find_times(text)):
         text = text[:t.start] + " " + text[t.end:]
     text = _STATUS.sub(" ", text)
+    text = re.sub(r"^\s*\d{1,2}(?:st|nd|rd|th)?\s*[-–—:|]\s*", "", text)  # "9 – " under "January"
     text = re.sub(r"\.(?:pdf|docx?|html?)\b", " ", text, flags=re.I)
     text = norm(text).strip(" -–—|:,;@()[]/•·")
     text = re.sub(r"\s+(?:on|at|for|of|du|de la|de l'|des|de|le|la|vom|am|des|der|del|di)$",

@@ -10,6 +10,7 @@ writes its dates so.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from lxml.html import HtmlElement
 from extractors.dates import DateMatch, find_date_matches, parse_date
 from extractors.html import norm
 from extractors.registry import Page
+from extractors.times import find_times
 from extractors.xpaths import BLOCK_TAGS, COMMENTS_RE, HEADING_TAGS, LINE_BREAK_TAGS, SKIP_TAGS
 
 MAX_LINES = 30_000  # lines of a page read; a schedule is near the top of its content
@@ -294,6 +296,36 @@ def _panel_year(el: HtmlElement, labels: dict[str, int], root: HtmlElement) -> i
     return None
 
 
+_MONTH_YEAR = re.compile(r"^[^\W\d_]{3,12}\.?,?\s+(?:19[5-9]\d|20\d\d)$")
+# a day number opening a line under its month's heading: "9 – Board of Trustees, 6 p.m."
+_DAY_OPENING = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?(?:\s*[-–—:|)]\s*|\s+(?=[A-Z])|"
+                          r"(?P<dot>\.)\s+)(?=\S)")
+
+
+def _month_heading(text: str) -> str | None:
+    """"January 2024" alone on a line: the month of the day numbers under it."""
+    if len(text) > 30 or not _MONTH_YEAR.match(text.strip()):
+        return None
+    span = parse_date(text)
+    return span.start if span is not None and len(span.start) == 7 else None
+
+
+def _day_under_month(text: str, i: int, month: str) -> Dated | None:
+    """A line under a month heading that opens with its day and names a meeting or a time
+    ("9 – Board of Trustees, 6:00 p.m."); not a numbered agenda item ("1. Call to order")."""
+    m = _DAY_OPENING.match(text)
+    if m is None or len(text) > PROSE:
+        return None
+    timed = bool(find_times(text))
+    if not (timed or (MEETING_WORD.search(text) and not m.group("dot"))):
+        return None
+    try:
+        day = dt.date(int(month[:4]), int(month[5:7]), int(m.group(1))).isoformat()
+    except ValueError:
+        return None
+    return Dated(i, 0, m.end(), day, None, None)
+
+
 def _selected_year(root: HtmlElement) -> int | None:
     """The year an archive's year filter shows (`<select>` of years, one `selected`): the year
     of the dates listed without one, until a heading names another."""
@@ -363,6 +395,7 @@ def find_dated(lines: list[Line], page: Page, root: HtmlElement) -> list[Dated]:
     labels = _tab_labels(root)
     order: list[bool] = []  # the page's numeric date order, read when a line first needs it
     year: int | None = _selected_year(root)
+    month: str | None = None  # "2024-01" under a "January 2024" heading
     found: list[Dated] = []
     skip_to = -1
     for i, line in enumerate(lines):
@@ -383,6 +416,13 @@ def find_dated(lines: list[Line], page: Page, root: HtmlElement) -> list[Dated]:
             heading_year = year_line(line)
             if heading_year is not None:
                 year = heading_year
+            heading_month = _month_heading(text)
+            if heading_month is not None or heading_year is not None or line.heading:
+                month = heading_month  # "January 2024" heads its days; another heading ends it
+            elif month is not None:
+                day = _day_under_month(text, i, month)
+                if day is not None:
+                    found.append(day)
             continue
         context = _panel_year(line.owner, labels, root)
         context = context if context is not None else (lead_year(text) or year)

@@ -692,3 +692,16 @@ def test_an_archives_year_filter_dates_the_entries_it_shows():
     # a select that is no year filter (or none chosen) dates nothing
     unchosen = shown.replace("<option selected>", "<option>")
     assert starts(unchosen) == []
+
+
+def test_day_numbers_under_a_month_heading_but_not_a_numbered_agenda():
+    html = page("""<h3>January 2024</h3><ul><li>9 – Board of Trustees, 6:00 p.m.</li>
+      <li>23 – Plan Commission, 7:00 p.m.</li></ul><h3>February 2024</h3>
+      <ul><li>13 – Board of Trustees, 6:00 p.m.</li></ul>""", title="Meeting Calendar")
+    events = extract(html, URL, kind="events").events
+    assert [(e.start_date, e.title) for e in events] == [
+        ("2024-01-09T18:00", "Board of Trustees"), ("2024-01-23T19:00", "Plan Commission"),
+        ("2024-02-13T18:00", "Board of Trustees")]
+    agenda = page("""<h3>March 2024</h3><ol><li>1. Call to order</li><li>2. Approval of the
+      minutes of the Board meeting</li><li>3. Public comment</li></ol>""", title="Agenda")
+    assert starts(agenda) == []
