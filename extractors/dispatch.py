@@ -26,6 +26,7 @@ from extractors.content import selected_text
 from extractors.figures import find_figures
 from extractors.kinds import AUTO_ORDER, KINDS, PAGE_KINDS
 from extractors.lists import find_groups, list_text
+from extractors.meeting_fields import document_title
 from extractors.meetings import schedule_text
 from extractors.records import PageExtraction
 from extractors.registry import EXTRACTORS, Found, Page
@@ -93,6 +94,7 @@ def _run(page: Page) -> tuple[Found, list[str]]:
             if _BY_PAGE_KIND[kind].exclusive:
                 break  # the kinds after it are not looked for
     found = _without_claimed(found)
+    found = _without_meeting_papers(found)
     kinds = [k for k in kinds if found.get(_BY_PAGE_KIND[k].key)]
     note("kinds", "", "chose", "auto named the page " + ("+".join(kinds) or "article") + ": "
          + (", ".join(f"{len(v)} {k}" for k, v in found.items()) or "no records"))
@@ -113,6 +115,23 @@ def _without_claimed(found: dict[str, tuple[Any, ...]]) -> dict[str, tuple[Any, 
     for spec in KINDS:
         if spec.generic and spec.key in out:
             kept = tuple(r for r in out[spec.key] if claimed.isdisjoint(_identities(r)))
+            if kept:
+                out[spec.key] = kept
+            else:
+                del out[spec.key]
+    return out
+
+
+def _without_meeting_papers(found: dict[str, tuple[Any, ...]]) -> dict[str, tuple[Any, ...]]:
+    """On a page of meetings, a generic kind's records titled only for a meeting's document
+    ("Minutes", "Agenda") are those meetings' papers, not news."""
+    if not found.get("events"):
+        return found
+    out = dict(found)
+    for spec in KINDS:
+        if spec.generic and spec.key in out and spec.key != "events":
+            kept = tuple(r for r in out[spec.key]
+                         if not document_title(str(getattr(r, "title", "") or "")))
             if kept:
                 out[spec.key] = kept
             else:

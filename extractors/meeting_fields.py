@@ -140,6 +140,14 @@ class MeetingItem:
     also: list[Dated] = field(default_factory=list)  # the same day again in the item
 
 
+def document_title(text: str) -> bool:
+    """Whether a title only names a meeting's document ("Minutes", "Agenda | Video",
+    "Darbotvarkė"): a link to a meeting's papers, not an item of its own."""
+    text = norm(text)
+    return bool(text) and (_ONLY_DOCS.match(text) is not None or (
+        len(text) <= 40 and _DOC_WORDS.match(text) is not None))
+
+
 def clean_title(text: str) -> str | None:
     """A title from a line: its dates, times, status words and document words taken out."""
     for m in reversed(find_date_matches(text)):

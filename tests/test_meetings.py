@@ -705,3 +705,15 @@ def test_day_numbers_under_a_month_heading_but_not_a_numbered_agenda():
     agenda = page("""<h3>March 2024</h3><ol><li>1. Call to order</li><li>2. Approval of the
       minutes of the Board meeting</li><li>3. Public comment</li></ol>""", title="Agenda")
     assert starts(agenda) == []
+
+
+def test_auto_gives_a_meeting_pages_papers_as_its_meetings_not_as_news():
+    rows = "".join(f"<tr><td>Regular Board Meeting</td><td>{d}</td><td><a href='/a{n}.pdf'>Agenda"
+                   f"</a></td><td><a href='/m{n}.pdf'>Minutes</a></td></tr>"
+                   for n, d in enumerate(("January 17, 2023", "February 21, 2023",
+                                          "March 21, 2023")))
+    result = extract(page("<table><tr><th>Meeting</th><th>Date</th><th>Agenda</th><th>Minutes"
+                          f"</th></tr>{rows}</table>", title="Agendas and Minutes"), URL,
+                     kind="auto")
+    assert result.kind == "events" and result.news == ()
+    assert [e.start_date for e in result.events] == ["2023-01-17", "2023-02-21", "2023-03-21"]
