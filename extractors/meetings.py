@@ -89,8 +89,8 @@ _SCHEDULE_NAMED = re.compile(
 MAX_HEADS = 200  # items whose heading is read for what the page calls them
 # a short line of an item that opens by naming a meeting ("Meeting Location ...", "Public
 # Hearing", "Community Meetings"), not a headline that mentions one in passing
-_MEETING_LABEL = re.compile(r"^(?:[\w'’-]+\s+){0,2}(?:meetings?|hearings?|agendas?|minutes|"
-                            r"réunions?|séances?|sitzung(?:en)?|posėd\w*)\b", re.I)
+_MEETING_LABEL = re.compile(r"^(?:[\w'’-]+\s+){0,2}((?:meetings?|hearings?|agendas?|minutes|"
+                            r"réunions?|séances?|sitzung(?:en)?|posėd\w*))\b", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,7 +378,14 @@ def _about_meetings(events: list[Event], labels: list[str], heads: list[str],
         return True
     if name and _MEETINGS_PAGE.search(name):
         return True
-    return any(_MEETING_LABEL.match(label) for label in labels if len(label) <= 80)
+    return any(_label_names_meeting(label) for label in labels if len(label) <= 80)
+
+
+def _label_names_meeting(label: str) -> bool:
+    """"Meeting Location ...", "Public Hearing": a label, its meeting word capitalised; not a
+    teaser that opens "At a hearing of the ..." ."""
+    m = _MEETING_LABEL.match(label)
+    return m is not None and label[m.start(1)].isupper()
 
 
 def _lead_in(lines: list[Line], items: list[MeetingItem], used: set[int]) -> list[str]:

@@ -290,3 +290,16 @@ def test_columns_of_dated_lists_stay_columns():
     assert {n.title for n in got.news} == {
         f"{name.title()} story number {k} of the week"
         for name in ("energy", "transport", "health") for k in range(3)}
+
+
+def test_a_press_release_list_mentioning_a_hearing_is_news_not_meetings():
+    row = ("<div class='views-row'><span class='date'>{d}</span><h3><a href='/pr/{n}'>{t}</a>"
+           "</h3><p>{teaser}</p></div>")
+    body = "".join(row.format(n=n, d=d, t=t, teaser=teaser) for n, (d, t, teaser) in enumerate((
+        ("December 5, 2023", "Jones Votes to Protect Veterans", "Today Jones voted for it."),
+        ("November 29, 2023", "Jones Announces Grant for Local Schools", "A federal grant."),
+        ("November 17, 2023", "Jones Questions Officials on Border Security",
+         "At a hearing of the Homeland Security Committee, Jones asked..."))))
+    result = page(f"<h1>Press Releases</h1><div class='view-content'>{body}</div>")
+    assert result.kind == "news_list" and result.events == ()
+    assert [n.date for n in result.news] == ["2023-12-05", "2023-11-29", "2023-11-17"]
