@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from lxml.html import HtmlElement
@@ -111,15 +111,7 @@ def _without_claimed(found: dict[str, tuple[Any, ...]]) -> dict[str, tuple[Any, 
                 claimed.update(_identities(record))
     if not claimed:
         return found
-    out = dict(found)
-    for spec in KINDS:
-        if spec.generic and spec.key in out:
-            kept = tuple(r for r in out[spec.key] if claimed.isdisjoint(_identities(r)))
-            if kept:
-                out[spec.key] = kept
-            else:
-                del out[spec.key]
-    return out
+    return _generic_kept(found, lambda r: claimed.isdisjoint(_identities(r)))
 
 
 def _without_meeting_papers(found: dict[str, tuple[Any, ...]]) -> dict[str, tuple[Any, ...]]:
@@ -127,11 +119,18 @@ def _without_meeting_papers(found: dict[str, tuple[Any, ...]]) -> dict[str, tupl
     ("Minutes", "Agenda") are those meetings' papers, not news."""
     if not found.get("events"):
         return found
+    return _generic_kept(
+        found, lambda r: not document_title(str(getattr(r, "title", "") or "")))
+
+
+def _generic_kept(found: dict[str, tuple[Any, ...]], keep: Callable[[Any], bool]
+                  ) -> dict[str, tuple[Any, ...]]:
+    """`found` with only the generic kinds' records that `keep` keeps; a kind left with none
+    is no longer found."""
     out = dict(found)
     for spec in KINDS:
-        if spec.generic and spec.key in out and spec.key != "events":
-            kept = tuple(r for r in out[spec.key]
-                         if not document_title(str(getattr(r, "title", "") or "")))
+        if spec.generic and spec.key in out:
+            kept = tuple(r for r in out[spec.key] if keep(r))
             if kept:
                 out[spec.key] = kept
             else:

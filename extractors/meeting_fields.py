@@ -331,11 +331,16 @@ def read_fields(item: MeetingItem, lines: list[Line], columns: dict[int, str]) -
              or _address_lines(lines, idx, item.dated.line, item.title)
              or _sentence_place(item, lines)
              or _name_only_place(item, lines))
-    # "@ City Hall" is "City Hall"; so is "[held in] the City Hall"
-    item.location = re.sub(r"^the\s+(?=[A-Z])", "", place.lstrip("@ ")) or None \
-        if place else None
+    item.location = _tidy_place(place) if place else None
 
 
+def _tidy_place(place: str) -> str | None:
+    """A place without the words that lead into it: "@ City Hall" is "City Hall"; so is
+    "[held in] the City Hall" ("the Board Room, 175 W. Jackson" is "Board Room, ...")."""
+    return _LEADING_THE.sub("", place.lstrip("@ ")) or None
+
+
+_LEADING_THE = re.compile(r"^the\s+(?=[A-Z])")
 # what follows a time in a line of fields: a separator, then a name or a number
 _FIELD_BREAK = re.compile(r"\s*[,;|–—-]\s*[A-Z0-9]")
 
@@ -533,6 +538,5 @@ def _default_place(text: str) -> str | None:
         loc = loc[:cut.start()] if cut else loc
         loc = loc.strip(" .,;:")
         if 3 <= len(loc) <= 200 and (_ADDRESS.search(loc) or _PLACE_WORDS.search(loc)):
-            # "held in the Board Room, 175 W. Jackson": the place is "Board Room, ..."
-            return re.sub(r"^the\s+(?=[A-Z])", "", loc)
+            return _tidy_place(loc)
     return None

@@ -38,8 +38,11 @@ YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 _SCHEDULE_WORDS = re.compile(
     r"meeting|schedule|calendar|dates|agenda|minutes|session|hearing", re.I)
 # the date a page was posted or edited on is not a meeting's
+# the words of a posting stamp, in `_POSTED` (before a date) and `_STAMPED` (before a time)
+_STAMP_WORDS = (r"posted|published|updated|modified|revised|amended|created|uploaded|added|"
+                r"last edited")
 _POSTED = re.compile(
-    r"(?:posted|published|updated|modified|revised|amended|created|uploaded|added|last edited)"
+    rf"(?:{_STAMP_WORDS})"
     r"(?:\s+on)?\W{0,3}(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s*)?$|©\s*$|"
     r"copyright\W{0,3}$", re.I)
 # containers of a sidebar's events widget, by class or id ("em-events-widget", "upcoming_events")
@@ -57,8 +60,8 @@ _MONTH_WORD = re.compile(
 _GLUED = re.compile(r"[\s,;|/()\-–—]*$")  # nothing but separators between two dates
 # a stamp's words, date and clock time up to where a time was found ("Posted Oct 13, 2023 ")
 _STAMPED = re.compile(
-    r"\b(?:posted|published|updated|modified|revised|amended|created|uploaded|added|"
-    r"last edited)\b(?:\s+on)?\W{0,3}(?:[a-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|"
+    rf"\b(?:{_STAMP_WORDS})\b"
+    r"(?:\s+on)?\W{0,3}(?:[a-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|"
     r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d\d-\d\d),?\s*(?:at\s*|@\s*)?$", re.I)
 
 

@@ -518,14 +518,19 @@ _GENERIC_WORDS = frozenset((
 def _other_names(a: str, b: str) -> bool:
     """Two titles that name two bodies ("Finance Committee", "Parks Committee"): once the
     words every meeting carries are set aside, both have words left and share none."""
-    wa, wb = (set(re.findall(r"[^\W\d_]+", t.lower())) - _GENERIC_WORDS for t in (a, b))
+    wa, wb = _body_words(a), _body_words(b)
     return bool(wa) and bool(wb) and not wa & wb
 
 
 def _one_name(a: str, b: str) -> bool:
     """Two titles naming one body: a word beyond those every meeting carries in both."""
-    wa, wb = (set(re.findall(r"[^\W\d_]{3,}", t.lower())) - _GENERIC_WORDS for t in (a, b))
-    return bool(wa & wb)
+    return bool(_body_words(a, shortest=3) & _body_words(b, shortest=3))
+
+
+def _body_words(title: str, shortest: int = 1) -> set[str]:
+    """A title's words of `shortest` letters or more, those every meeting carries left out."""
+    return {w for w in re.findall(r"[^\W\d_]+", title.lower())
+            if len(w) >= shortest} - _GENERIC_WORDS
 
 
 def _combine(first: Event, second: Event) -> Event:

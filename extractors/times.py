@@ -144,7 +144,6 @@ def find_times(text: str) -> list[TimeMatch]:
             t = _read(m)
             if t is not None:
                 found.append(t)
-    if "h" in head or "H" in head or "val" in head or "ra" in head:
         _unit_times(head, found)
     if "oon" in head or "OON" in head or "idnight" in head or "IDNIGHT" in head:
         taken = [(t.start, t.end) for t in found]
